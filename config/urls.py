@@ -1,0 +1,29 @@
+"""URLs. Public pages sit under i18n_patterns: English at /, Spanish at /es/."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from programs import views as program_views
+from programs.sitemaps import sitemaps
+
+urlpatterns = [
+    path("healthz", program_views.healthz, name="healthz"),
+    path("robots.txt", program_views.robots_txt, name="robots_txt"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("referrals.urls")),
+    path("", include("programs.urls")),
+    prefix_default_language=False,
+)
+
+handler400 = "programs.views.bad_request"
+handler403 = "programs.views.permission_denied"
+handler404 = "programs.views.page_not_found"
+handler500 = "programs.views.server_error"

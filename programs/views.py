@@ -1,0 +1,150 @@
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from .forms import StudyFilterForm
+from .models import Page, Program, Story, Study, Therapy, Video
+
+
+def _program():
+    """The published program with its highlights, or None on an empty install."""
+    return Program.objects.published().prefetch_related("highlights").first()
+
+
+@require_safe
+def home(request):
+    context = {
+        "program": _program(),
+        "therapies": list(Therapy.objects.published().only("slug", "title", "summary")),
+        "stories": list(Story.objects.published().only("slug", "title", "summary")[:3]),
+        "videos": list(Video.objects.published().only("slug", "title", "description")[:3]),
+        "recruiting_count": Study.objects.published().filter(status=Study.Status.RECRUITING).count(),
+    }
+    return render(request, "programs/home.html", context)
+
+
+@require_safe
+def therapy_list(request):
+    return render(request, "programs/therapy_list.html", {"therapies": Therapy.objects.published()})
+
+
+@require_safe
+def therapy_detail(request, slug):
+    therapy = get_object_or_404(Therapy.objects.published(), slug=slug)
+    return render(request, "programs/therapy_detail.html", {"therapy": therapy})
+
+
+@require_safe
+def study_list(request):
+    form = StudyFilterForm(request.GET)
+    studies = Study.objects.published()
+    status = 200
+    if form.is_valid():
+        studies = form.filter(studies)
+    else:
+        # A bad filter value answers 400 with the form's message and no results.
+        studies = studies.none()
+        status = 400
+    context = {"form": form, "studies": studies, "filtered": any(request.GET.get(f) for f in form.fields)}
+    return render(request, "programs/study_list.html", context, status=status)
+
+
+@require_safe
+def study_detail(request, nct_number):
+    study = get_object_or_404(Study.objects.published(), nct_number=nct_number.upper())
+    return render(request, "programs/study_detail.html", {"study": study})
+
+
+@require_safe
+def story_list(request):
+    return render(request, "programs/story_list.html", {"stories": Story.objects.published()})
+
+
+@require_safe
+def story_detail(request, slug):
+    story = get_object_or_404(Story.objects.published(), slug=slug)
+    return render(request, "programs/story_detail.html", {"story": story})
+
+
+@require_safe
+def video_list(request):
+    return render(request, "programs/video_list.html", {"videos": Video.objects.published()})
+
+
+@require_safe
+def video_detail(request, slug):
+    video = get_object_or_404(Video.objects.published(), slug=slug)
+    return render(request, "programs/video_detail.html", {"video": video})
+
+
+@require_safe
+def what_to_expect(request, audience):
+    if audience not in (Page.Key.FAMILIES, Page.Key.PHYSICIANS):
+        raise Http404
+    page = get_object_or_404(Page.objects.published(), key=audience)
+    return render(request, "programs/page.html", {"page": page, "audience": audience})
+
+
+@require_safe
+def contact(request):
+    page = get_object_or_404(Page.objects.published(), key=Page.Key.EXISTING_PATIENTS)
+    return render(request, "programs/contact.html", {"page": page, "program": Program.objects.published().first()})
+
+
+@require_safe
+def healthz(request):
+    """Liveness for monitoring and benchmarks: no database, no templates."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _error(request, status, heading, message):
+    return render(request, "errors/error.html", {"heading": heading, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(
+        request,
+        400,
+        _("We could not read that request"),
+        _("Something in the request was not right, so nothing was saved. Please go back and try again."),
+    )
+
+
+def permission_denied(request, exception=None):
+    return _error(
+        request,
+        403,
+        _("You can't open this page"),
+        _(
+            "You do not have permission to see this page, or your form expired. "
+            "If you were sending a form, please go back, reload the page and send it again."
+        ),
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error(
+        request,
+        404,
+        _("We can't find that page"),
+        _("The page may have moved, or the address may have a typo."),
+    )
+
+
+def server_error(request):
+    # Rendered without a context: the error may have come from a context processor or the database.
+    return render(request, "500.html", status=500)

@@ -1,0 +1,191 @@
+"""Forms for the coordinators' admin: sign-in with a TOTP code, the workflow panel, and the action pages.
+
+They validate only; the admin calls ``referrals.services`` to write.
+"""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from referrals.models import RecordItem, Submission
+
+
+def coordinators():
+    """Who can be assigned: active staff members."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """Password, then the 6-digit code for anyone who has confirmed an authenticator.
+
+    A staff member without a confirmed device signs in with the password only and
+    is sent to the enrolment page; the admin stays closed until they confirm one
+    (when ``OTP_REQUIRED``). A wrong code counts as a failed login for django-axes.
+    """
+
+    otp_token = forms.CharField(
+        label=_("Authentication code"),
+        required=False,
+        max_length=8,
+        help_text=_("The 6-digit code from your authenticator app. Leave empty if you have not set one up yet."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is None:
+            return cleaned
+        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+        if not devices:
+            return cleaned
+        token = (cleaned.get("otp_token") or "").strip()
+        device = next((d for d in devices if token and d.verify_token(token)), None)
+        if device is None:
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+            self.user_cache = None
+            raise ValidationError(
+                _("Enter the current 6-digit code from your authenticator app."), code="invalid_token"
+            )
+        # django_otp's user_logged_in handler marks the session verified with this device.
+        user.otp_device = device
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("6-digit code"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits shown in your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def require_for_status(form, status, **field_names):
+    """Point at the field a status move still needs (declining: a reason; accepting: the consult date).
+
+    ``services.transition`` enforces the same rule; checking it in the form as
+    well puts the message next to the field instead of in a refusal banner.
+    ``field_names`` maps ``decline_reason`` and ``consult_date`` to the form's own field names.
+    """
+    needs = {
+        Submission.Status.DECLINED: ("decline_reason", _("Choose why it is declined.")),
+        Submission.Status.ACCEPTED: ("consult_date", _("Give the consult date.")),
+    }
+    if status not in needs:
+        return
+    requirement, message = needs[status]
+    field = field_names[requirement]
+    if not form.cleaned_data.get(field):
+        form.add_error(field, ValidationError(message, code="required"))
+
+
+class StatusForm(forms.Form):
+    """A status change: the new status, and what that status needs."""
+
+    status = forms.ChoiceField(label=_("New status"), choices=Submission.Status.choices)
+    decline_reason = forms.ChoiceField(
+        label=_("Decline reason"),
+        choices=[("", "---------"), *Submission.DeclineReason.choices],
+        required=False,
+        help_text=_("Required when declining."),
+    )
+    consult_date = forms.DateField(
+        label=_("Consult date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Required when accepting."),
+    )
+    note = forms.CharField(label=_("Note for the history"), required=False, max_length=4000, widget=forms.Textarea)
+
+    def clean(self):
+        cleaned = super().clean()
+        require_for_status(self, cleaned.get("status"), decline_reason="decline_reason", consult_date="consult_date")
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    coordinator = forms.ModelChoiceField(label=_("Coordinator"), queryset=coordinators())
+
+
+_RECORD_PREFIX = "record_"
+
+
+class SubmissionWorkflowForm(forms.ModelForm):
+    """The change page's workflow panel. No model field is edited directly: the admin calls the services."""
+
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
+    assign_to = forms.ModelChoiceField(
+        label=_("Assigned coordinator"), queryset=coordinators(), required=False, empty_label=_("(unassigned)")
+    )
+    mark_contacted = forms.BooleanField(
+        label=_("Family contacted now"),
+        required=False,
+        help_text=_("The first contact sets the first-contact time; later ones are kept in the history."),
+    )
+    new_status = forms.ChoiceField(label=_("Change status to"), required=False)
+    set_decline_reason = forms.ChoiceField(
+        label=_("Decline reason"),
+        choices=[("", "---------"), *Submission.DeclineReason.choices],
+        required=False,
+        help_text=_("Required when declining."),
+    )
+    set_consult_date = forms.DateField(
+        label=_("Consult date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Required when accepting."),
+    )
+    status_note = forms.CharField(
+        label=_("Note for the history"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_note = forms.CharField(
+        label=_("Add an internal note"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = Submission
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.fields["assign_to"].initial = instance.assigned_to_id
+        allowed = Submission.TRANSITIONS.get(instance.status, set())
+        self.fields["new_status"].choices = [("", _("(no change)"))] + [
+            (value, label) for value, label in Submission.Status.choices if value in allowed
+        ]
+        states = instance.record_states() if instance.pk else {}
+        for item in RecordItem.Item.values:
+            if _RECORD_PREFIX + item in self.fields:
+                self.fields[_RECORD_PREFIX + item].initial = states.get(item, RecordItem.State.MISSING)
+
+    @classmethod
+    def record_field_names(cls):
+        return [_RECORD_PREFIX + item for item in RecordItem.Item.values]
+
+    def record_changes(self):
+        """``[(item, new state)]`` for the checklist lines the coordinator changed."""
+        return [
+            (name.removeprefix(_RECORD_PREFIX), self.cleaned_data[name])
+            for name in self.record_field_names()
+            if name in self.changed_data
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        require_for_status(
+            self, cleaned.get("new_status"), decline_reason="set_decline_reason", consult_date="set_consult_date"
+        )
+        return cleaned
+
+
+# One choice per checklist line, declared on the class so the admin's fieldsets can name them.
+for _item, _label in RecordItem.Item.choices:
+    _field = forms.ChoiceField(label=_label, choices=RecordItem.State.choices, initial=RecordItem.State.MISSING)
+    SubmissionWorkflowForm.base_fields[_RECORD_PREFIX + _item] = _field
+    SubmissionWorkflowForm.declared_fields[_RECORD_PREFIX + _item] = _field

@@ -1,0 +1,72 @@
+"""The admin site coordinators use: two factors when ``OTP_REQUIRED``, an enrolment page, the dashboard and downloads.
+
+Installed as Django's default admin site by ``referrals.apps.CipAdminConfig``, so
+``admin.site`` and ``@admin.register`` everywhere use it.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from referrals.admin_forms import StaffLoginForm
+
+
+def is_verified(user):
+    """django_otp's ``is_verified()``; right after sign-in (before OTPMiddleware ran again) the device tells."""
+    check = getattr(user, "is_verified", None)
+    if callable(check):
+        return check()
+    return getattr(user, "otp_device", None) is not None
+
+
+def needs_enrolment(request):
+    """A signed-in staff member who must still confirm an authenticator before using the admin."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    if not (settings.OTP_REQUIRED and user.is_active and user.is_staff):
+        return False
+    if is_verified(user):
+        return False
+    return not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+class CipAdminSite(admin.AdminSite):
+    site_header = _("Cancer Immunotherapy Program: coordinators")
+    site_title = _("CIP coordinators")
+    index_title = _("Intake queue")
+    login_form = StaffLoginForm
+    login_template = "referrals/admin/login.html"
+    enable_nav_sidebar = False  # the queue needs the width
+
+    def has_permission(self, request):
+        """Active staff, and verified by a TOTP device whenever ``settings.OTP_REQUIRED``."""
+        if not super().has_permission(request):
+            return False
+        return not settings.OTP_REQUIRED or is_verified(request.user)
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated and needs_enrolment(request):
+            return redirect("admin:otp_enrol")
+        response = super().login(request, extra_context)
+        if request.method == "POST" and response.status_code == 302 and needs_enrolment(request):
+            return redirect("admin:otp_enrol")
+        return response
+
+    def get_urls(self):
+        from referrals import admin_views
+
+        custom = [
+            path("dashboard/", self.admin_view(admin_views.dashboard), name="dashboard"),
+            path(
+                "documents/<int:pk>/download/",
+                self.admin_view(admin_views.download_attachment),
+                name="referrals_attachment_download",
+            ),
+            # Reached before the session is verified, so not wrapped in admin_view:
+            # the view checks for a signed-in staff member itself.
+            path("two-factor/enrol/", admin_views.otp_enrol, name="otp_enrol"),
+        ]
+        return custom + super().get_urls()

@@ -1,0 +1,195 @@
+"""Coordinator pages beside the admin's own: document download, dashboard, authenticator enrolment.
+
+Registered by ``CipAdminSite.get_urls`` under /admin/.
+"""
+
+import base64
+import statistics
+from datetime import datetime, time, timedelta
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from referrals import services
+from referrals.admin_forms import TokenForm
+from referrals.business_days import business_days_between
+from referrals.client_address import client_ip
+from referrals.models import AccessLog, Attachment, Submission
+
+
+def download_attachment(request, pk):
+    """One submitted document, as a download. The admin site has already checked staff and two factors."""
+    if not request.user.has_perm("referrals.download_attachment"):
+        raise PermissionDenied
+    attachment = get_object_or_404(Attachment.objects.select_related("submission"), pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    services.record_access(
+        user=request.user,
+        action=AccessLog.Action.DOWNLOAD,
+        submissions=[attachment.submission],
+        object_repr=f"{attachment.submission.reference} document {attachment.pk}",
+        client_ip=client_ip(request),
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _weekly_counts(today):
+    """Submissions per week (Monday-based) for the last 12 weeks, oldest first, in one query."""
+    this_monday = today - timedelta(days=today.weekday())
+    weeks = [this_monday - timedelta(weeks=n) for n in range(11, -1, -1)]
+    start = timezone.make_aware(datetime.combine(weeks[0], time.min))
+    rows = (
+        Submission.objects.filter(received_at__gte=start)
+        .annotate(week=TruncWeek("received_at"))
+        .values("week")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    by_week = {}
+    for row in rows:
+        week = row["week"]
+        week = timezone.localdate(week) if hasattr(week, "hour") else week
+        by_week[week] = by_week.get(week, 0) + row["count"]
+    return [(week, by_week.get(week, 0)) for week in weeks]
+
+
+def _chart(weekly):
+    """Bar geometry for the SVG chart: attributes only, no inline style or script."""
+    width, height, gap = 40, 120, 8
+    top = max((count for _week, count in weekly), default=0) or 1
+    bars = []
+    for index, (week, count) in enumerate(weekly):
+        bar_height = round(height * count / top)
+        bars.append(
+            {
+                "x": index * (width + gap),
+                "y": height - bar_height,
+                "width": width,
+                "height": bar_height,
+                "label_x": index * (width + gap) + width // 2,
+                "week": week,
+                "count": count,
+            }
+        )
+    return {"bars": bars, "width": len(weekly) * (width + gap), "height": height, "label_y": height + 16}
+
+
+def _median_business_days(pairs):
+    values = [business_days_between(timezone.localdate(start), timezone.localdate(end)) for start, end in pairs if end]
+    return statistics.median(values) if values else None
+
+
+def dashboard(request):
+    if not request.user.has_perm("referrals.view_dashboard"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    since = timezone.now() - timedelta(days=90)
+    open_by_status = dict(
+        Submission.objects.open()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("status", "count")
+    )
+    weekly = _weekly_counts(today)
+    context = {
+        **admin_site_context(request),
+        "title": _("Intake dashboard"),
+        "open_by_status": [
+            (label, open_by_status.get(value, 0))
+            for value, label in Submission.Status.choices
+            if value in Submission.OPEN_STATUSES
+        ],
+        "open_total": sum(open_by_status.values()),
+        "overdue": Submission.objects.overdue(today).count(),
+        "weekly": weekly,
+        "chart": _chart(weekly),
+        "median_first_contact": _median_business_days(
+            Submission.objects.filter(first_contacted_at__gte=since).values_list("received_at", "first_contacted_at")
+        ),
+        "median_decision": _median_business_days(
+            Submission.objects.filter(decided_at__gte=since).values_list("received_at", "decided_at")
+        ),
+    }
+    return TemplateResponse(request, "referrals/admin/dashboard.html", context)
+
+
+def admin_site_context(request):
+    from django.contrib import admin
+
+    return admin.site.each_context(request)
+
+
+def _qr_data_uri(text):
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
+
+
+@never_cache
+@csrf_protect
+def otp_enrol(request):
+    """Set up an authenticator app: show a QR code, confirm with a code, and the session is verified.
+
+    Open to a signed-in active staff member who has no confirmed device yet.
+    Someone who already has one signs in with it instead (adding a device
+    without the first would let a stolen password replace the second factor).
+    """
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME)
+    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+        if user.is_verified():
+            messages.info(request, _("Your authenticator is already set up."))
+            return redirect("admin:index")
+        return redirect_to_login(reverse("admin:index"), reverse("admin:login"), REDIRECT_FIELD_NAME)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", _("Too many attempts. Wait a few seconds, then enter the newest code."))
+        elif device.verify_token(form.cleaned_data["token"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, _("Your authenticator is set up."))
+            return redirect("admin:index")
+        else:
+            form.add_error("token", _("That code did not match. Check the time on your phone and try the next code."))
+    context = {
+        **admin_site_context(request),
+        "title": _("Set up two-factor sign-in"),
+        "form": form,
+        "qr_data_uri": _qr_data_uri(device.config_url),
+        "secret": base64.b32encode(device.bin_key).decode("ascii"),
+    }
+    return TemplateResponse(request, "referrals/admin/otp_enrol.html", context)

@@ -1,0 +1,50 @@
+"""The Coordinators group, with exactly what the job needs and no delete permission."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+COORDINATOR_PERMISSIONS = [
+    ("submission", "view_submission"),
+    ("submission", "change_submission"),
+    ("submission", "export_submission"),
+    ("submission", "download_attachment"),
+    ("submission", "view_dashboard"),
+    ("note", "view_note"),
+    ("note", "add_note"),
+    ("attachment", "view_attachment"),
+    ("recorditem", "view_recorditem"),
+    ("recorditem", "change_recorditem"),
+    ("statuschange", "view_statuschange"),
+]
+
+
+def create_group(apps, schema_editor):
+    # Permissions are normally created after all migrations ran (post_migrate);
+    # create them now so the group can be filled on a fresh database.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name="Coordinators")
+    permissions = [
+        Permission.objects.get(content_type__app_label="referrals", content_type__model=model, codename=codename)
+        for model, codename in COORDINATOR_PERMISSIONS
+    ]
+    group.permissions.set(permissions)
+
+
+def remove_group(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name="Coordinators").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("referrals", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_group, remove_group)]

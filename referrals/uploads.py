@@ -1,0 +1,41 @@
+"""
+Keep track of uploaded file names that Django had to clean.
+
+Django's multipart parser quietly rewrites unsafe names before any view sees
+them: "../../etc/passwd" arrives as "passwd", control characters are dropped.
+The forms promise to *reject* such files with a message instead, so the public
+views parse uploads with this parser, which notes every name it altered.
+"""
+
+import html
+
+from django.http.multipartparser import MultiPartParser
+
+
+class NameRecordingParser(MultiPartParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.altered_names = []
+
+    def sanitize_file_name(self, file_name):
+        cleaned = super().sanitize_file_name(file_name)
+        # HTML entities are not a danger in themselves: compare with them decoded.
+        if cleaned != html.unescape(file_name):
+            self.altered_names.append(file_name)
+        return cleaned
+
+
+def record_altered_file_names(request):
+    """Make this request parse its uploads with NameRecordingParser. Call before request.POST is read.
+
+    Afterwards ``request.altered_file_names`` lists the names as sent.
+    """
+    request.altered_file_names = []
+
+    def parse_file_upload(META, post_data):
+        parser = NameRecordingParser(META, post_data, request.upload_handlers, request.encoding)
+        result = parser.parse()
+        request.altered_file_names = parser.altered_names
+        return result
+
+    request.parse_file_upload = parse_file_upload

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("refer/", views.refer, name="refer"),
+    path("request-a-visit/", views.second_opinion, name="second_opinion"),
+    path("existing-patients/message/", views.existing_patient, name="existing_patient"),
+    path("received/<str:token>/", views.confirmation, name="confirmation"),
+]

@@ -1,0 +1,148 @@
+"""Public intake views: three forms and their confirmation page. Nothing here stores data: services do."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from . import services
+from .forms import FORM_TOKEN_RE, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
+from .models import Submission
+from .ratelimit import ratelimit_posts
+from .uploads import record_altered_file_names
+from .validators import display_name, validate_file_name
+
+
+def max_body_bytes():
+    """The biggest POST a form can need: every file at its limit, plus the form's own fields."""
+    return settings.UPLOAD_MAX_BYTES * settings.UPLOAD_MAX_FILES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def guard_uploads(view):
+    """Answer 413 before reading a body bigger than any valid form, instead of spooling it to disk,
+    and note file names Django's parser had to clean (so the form can reject them).
+
+    The CSRF check would read (and store) the body first, so this runs
+    CSRF-exempt and applies the same CSRF check itself afterwards.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    @csrf_exempt
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > max_body_bytes():
+                return render(
+                    request,
+                    "errors/error.html",
+                    {
+                        "heading": _("Your files are too big to send"),
+                        "message": _(
+                            "Nothing was saved. Each file can be at most %(max_mb)d MB, and you can send up to "
+                            "%(max_files)d files. Please go back, choose smaller files or fewer files, and send "
+                            "the form again."
+                        )
+                        % {
+                            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+                            "max_files": settings.UPLOAD_MAX_FILES,
+                        },
+                    },
+                    status=413,
+                )
+            record_altered_file_names(request)
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _file_names_are_safe(request, form):
+    """Reject (with the form's message) any file whose name Django's parser had to clean."""
+    altered = getattr(request, "altered_file_names", [])
+    if not altered or "documents" not in form.fields:
+        return True
+    errors = []
+    for name in altered:
+        try:
+            validate_file_name(name)
+            errors.append(ValidationError(_("“%(name)s”: please rename the file.") % {"name": display_name(name)}))
+        except ValidationError as exc:
+            errors.extend(exc.error_list)
+    form.add_error("documents", errors)
+    return False
+
+
+def _intake(request, form_class, submit, template):
+    if request.method == "POST":
+        if (request.POST.get("website") or "").strip():
+            # The honeypot is filled: a bot. Store nothing, answer as usual.
+            return render(request, "referrals/confirmation.html", _confirmation_context(None))
+        token = request.POST.get("form_token", "")
+        existing = services.find_submission_by_form_token(token) if FORM_TOKEN_RE.match(token) else None
+        if existing is not None:  # a reload, a double click or a replay
+            return redirect("referrals:confirmation", token=existing.confirmation_token)
+        form = form_class(request.POST, request.FILES)
+        valid = form.is_valid()
+        if _file_names_are_safe(request, form) and valid:
+            submission = submit(
+                data=form.cleaned_data, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
+            )
+            return redirect("referrals:confirmation", token=submission.confirmation_token)
+    else:
+        form = form_class(initial={"form_token": new_form_token()})
+    return render(request, template, {"form": form, "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit_posts
+@guard_uploads
+def refer(request):
+    return _intake(request, ReferralForm, services.submit_referral, "referrals/refer.html")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit_posts
+@guard_uploads
+def second_opinion(request):
+    return _intake(request, SecondOpinionForm, services.submit_second_opinion, "referrals/second_opinion.html")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit_posts
+@guard_uploads
+def existing_patient(request):
+    return _intake(request, ExistingPatientForm, services.submit_existing_patient, "referrals/existing_patient.html")
+
+
+@never_cache
+@require_safe
+def confirmation(request, token):
+    # Only what the page shows: the reference and kind, never PHI.
+    submission = get_object_or_404(Submission.objects.only("reference", "kind"), confirmation_token=token)
+    return render(request, "referrals/confirmation.html", _confirmation_context(submission))
+
+
+def _confirmation_context(submission):
+    return {
+        "submission": submission,
+        "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
+        "review_days": settings.REVIEW_BUSINESS_DAYS,
+    }
+
+
+def csrf_failure(request, reason=""):
+    """A form whose CSRF check failed (usually left open too long): the site's 403 page, not Django's."""
+    from programs.views import permission_denied
+
+    return permission_denied(request)

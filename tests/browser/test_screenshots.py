@@ -1,0 +1,85 @@
+"""Pictures of the product for the README: public pages, forms, confirmation and the coordinators' admin.
+
+Written to ``screenshots/`` at the repository root (or $SCREENSHOT_DIR) as
+``<name>-<width>.png``, at a phone's width (390 px) and a desktop's (1280 px).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from referrals.forms import ReferralForm, SecondOpinionForm
+
+from .conftest import DESKTOP, MOBILE
+from .helpers import FORMS, make_coordinator, sign_in, submit_button, submit_directly, tiny_pdf
+
+pytestmark = pytest.mark.browser
+
+URGENT_REFERRAL = {
+    "referrer_name": "Dr. Priya Raman",
+    "referrer_credentials": "MD",
+    "referrer_npi": "1234567893",
+    "referrer_practice": "Valley Pediatric Oncology",
+    "referrer_phone": "610-555-0100",
+    "referrer_email": "raman@valley-onc.example.org",
+    "patient_name": "Noah Example",
+    "patient_dob": "2012-09-30",
+    "patient_sex": "male",
+    "diagnosis": "b_all",
+    "disease_status": "second_relapse",
+    "urgency": "urgent",
+    "urgent_reason": "Rising blasts on day 14.",
+    "contact_name": "Laura Example",
+    "contact_phone": "610-555-0142",
+    "family_aware": "on",
+}
+FAMILY_REQUEST = {
+    "submitter_role": "parent",
+    "contact_name": "Maria Example",
+    "contact_phone": "215-555-0134",
+    "preferred_contact_method": "phone",
+    "preferred_contact_time": "evening",
+    "patient_name": "Sofia Example",
+    "patient_dob": "2016-04-12",
+    "diagnosis": "b_all",
+    "current_hospital": "Riverside Children's Hospital",
+    "message": "Could CAR T-cell therapy help?",
+    "consent_to_contact": "on",
+    "not_emergency_acknowledged": "on",
+}
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["390", "1280"])
+def test_screenshots(page, new_context, program_content, shoot, viewport):
+    page.set_viewport_size(viewport)
+    page.goto("/")
+    shots = [shoot(page, "home")]
+
+    for name, (path, _form_class) in FORMS.items():
+        page.goto(path)
+        shots.append(shoot(page, f"{name}-form"))
+        submit_button(page).click()
+        expect(page.get_by_role("alert").first).to_be_visible()
+        shots.append(shoot(page, f"{name}-form-errors"))
+
+    family = submit_directly(SecondOpinionForm, FAMILY_REQUEST)
+    page.goto(f"/received/{family.confirmation_token}/")
+    shots.append(shoot(page, "confirmation"))
+
+    submit_directly(SecondOpinionForm, {**FAMILY_REQUEST, "patient_name": "Ana Example", "diagnosis": "unsure"})
+    urgent = submit_directly(
+        ReferralForm, URGENT_REFERRAL, files=[("pathology-report.pdf", tiny_pdf()), ("flow-report.pdf", tiny_pdf())]
+    )
+    user, device = make_coordinator(f"dana{viewport['width']}")
+    staff = new_context().new_page()
+    staff.set_viewport_size(viewport)
+    sign_in(staff, user, device)
+    staff.goto("/admin/referrals/submission/")
+    expect(staff.locator("#result_list")).to_contain_text(urgent.reference)
+    shots.append(shoot(staff, "admin-queue"))
+    staff.get_by_role("link", name=urgent.reference).click()
+    expect(staff).to_have_url(re.compile(r"/admin/referrals/submission/\d+/change/"))
+    shots.append(shoot(staff, "admin-change"))
+
+    assert all(path.stat().st_size > 5_000 for path in shots)

@@ -1,0 +1,422 @@
+"""The public views: GET, valid POST, errors, replays, honeypot, rate limit, CSRF, request limits."""
+
+import secrets
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
+from referrals.models import Notification, RecordItem, Submission
+
+from .conftest import (
+    FORMS,
+    MARKERS,
+    existing_patient_data,
+    referral_data,
+    second_opinion_data,
+    spanish_url,
+    stored_files,
+    upload,
+)
+
+URL_NAMES = list(FORMS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_form_page_renders_without_queries(client, url_name, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse(f"referrals:{url_name}"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="form_token"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_each_get_gets_a_fresh_form_token(client):
+    first = client.get(reverse("referrals:refer")).context["form"].initial["form_token"]
+    second = client.get(reverse("referrals:refer")).context["form"].initial["form_token"]
+    assert first != second
+    assert len(first) >= 40
+
+
+@pytest.mark.django_db
+def test_honeypot_is_hidden_from_people(client):
+    html = client.get(reverse("referrals:second_opinion")).content.decode()
+    assert 'class="hp-field"' in html
+    assert 'aria-hidden="true"' in html
+    assert 'name="website"' in html
+    assert 'tabindex="-1"' in html
+    assert 'autocomplete="off"' in html
+    assert "Leave this field empty" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url_name", "data_fn", "kind"),
+    [
+        ("refer", referral_data, "referral"),
+        ("second_opinion", second_opinion_data, "second_opinion"),
+        ("existing_patient", existing_patient_data, "existing_patient"),
+    ],
+)
+def test_valid_submission_stores_everything_and_redirects(
+    client, settings, url_name, data_fn, kind, django_capture_on_commit_callbacks, mailoutbox
+):
+    data = data_fn()
+    if url_name != "existing_patient":
+        data["documents"] = [upload("scan.pdf"), upload("card.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, "image/png")]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(f"referrals:{url_name}"), data)
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("referrals:confirmation", args=[submission.confirmation_token])
+    assert submission.kind == kind
+    assert submission.form_token == data["form_token"]
+    assert submission.patient_name == MARKERS["patient_name"]
+    assert str(submission.patient_dob) == MARKERS["patient_dob"]
+    assert submission.language == "en"
+    assert submission.status == Submission.Status.NEW
+    assert submission.reference.startswith("CIP-") and len(submission.reference) == 13
+    assert RecordItem.objects.filter(submission=submission, state="missing").count() == len(RecordItem.Item)
+    assert set(Notification.objects.filter(submission=submission).values_list("state", flat=True)) == {"sent"}
+    if url_name == "refer":
+        assert submission.referrer_npi == "1234567893"
+        assert submission.submitter_role == "clinician"
+        assert submission.urgency == "urgent"
+        assert submission.prior_car_t is True
+        assert str(submission.contact_phone) == "+44 20 7946 0958"
+        assert submission.interpreter_needed is True
+        assert submission.family_aware is True
+    if url_name == "second_opinion":
+        assert submission.consent_to_contact and submission.not_emergency_acknowledged
+        assert submission.message == MARKERS["message"]
+        assert submission.urgency == "routine"
+    if url_name == "existing_patient":
+        assert submission.medical_record_number == "MRN0042"
+        assert submission.topic == "appointment"
+    expected_files = 0 if url_name == "existing_patient" else 2
+    assert submission.attachments.count() == expected_files
+    assert len(stored_files(settings)) == expected_files
+    assert len(mailoutbox) == 2  # the intake inbox and the sender
+
+
+@pytest.mark.django_db
+def test_confirmation_page_shows_reference_and_next_steps_without_phi(client, django_assert_max_num_queries):
+    response = client.post(reverse("referrals:refer"), referral_data())
+    submission = Submission.objects.get()
+    with django_assert_max_num_queries(1):
+        page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert submission.reference in html
+    assert 'class="reference-number"' in html
+    assert "1 business day" in html and "2 business days" in html
+    assert "Pathology report" in html and "Insurance card" in html
+    assert "911" in html
+    assert 'name="robots" content="noindex"' in html
+    for value in MARKERS.values():
+        assert value not in html
+    assert "no-store" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_unknown_confirmation_token_is_404(client):
+    assert client.get(reverse("referrals:confirmation", args=["nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_errors_show_summary_keep_values_and_say_files_must_be_chosen_again(client):
+    data = referral_data(referrer_npi="1234567890", patient_dob="", referrer_name="Dr Kept Value")
+    data["documents"] = [upload("scan.pdf")]
+    response = client.post(reverse("referrals:refer"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html and 'tabindex="-1"' in html
+    assert 'href="#id_referrer_npi"' in html
+    assert 'href="#id_patient_dob"' in html
+    assert 'value="Dr Kept Value"' in html
+    assert "choose your files again" in html
+    assert 'aria-describedby="id_referrer_npi_helptext id_referrer_npi_error"' in html
+    assert 'id="id_referrer_npi_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_replayed_post_gives_one_submission(client):
+    data = referral_data()
+    first = client.post(reverse("referrals:refer"), data)
+    second = client.post(reverse("referrals:refer"), data)
+    assert Submission.objects.count() == 1
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+
+
+@pytest.mark.django_db
+def test_replay_works_even_if_the_rest_of_the_form_changed(client):
+    data = referral_data()
+    client.post(reverse("referrals:refer"), data)
+    response = client.post(reverse("referrals:refer"), {**data, "patient_name": ""})
+    assert response.status_code == 302
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_missing_form_token_is_an_error_at_the_top(client):
+    data = referral_data()
+    del data["form_token"]
+    response = client.post(reverse("referrals:refer"), data)
+    assert response.status_code == 200
+    assert "This form has expired" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_honeypot_filled_stores_nothing_and_answers_neutrally(client, settings, url_name, mailoutbox):
+    data = FORMS[url_name](website="http://spam.example")
+    data["documents"] = [upload()]
+    response = client.post(reverse(f"referrals:{url_name}"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Thank you" in html
+    assert "reference-number" not in html
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_rate_limit_gives_429_with_helpful_page(client, settings):
+    settings.RATELIMIT_POSTS = 3
+    settings.RATELIMIT_WINDOW_SECONDS = 600
+    settings.PROGRAM_PHONE = "215-555-0100"
+    url = reverse("referrals:existing_patient")
+    statuses = [client.post(url, existing_patient_data()).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    response = client.post(url, existing_patient_data())
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert response["Retry-After"] == "600"
+    assert "10 minutes" in html
+    assert "215-555-0100" in html
+    assert Submission.objects.count() == 3
+    # GETs are never limited.
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rate_limit_is_per_client_ip(client, settings):
+    settings.RATELIMIT_POSTS = 1
+    url = reverse("referrals:existing_patient")
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="10.0.0.1").status_code == 302
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+@pytest.mark.django_db
+def test_rate_limit_reads_forwarded_for_only_behind_trusted_proxies(client, settings):
+    settings.RATELIMIT_POSTS = 1
+    url = reverse("referrals:existing_patient")
+    # No trusted proxy: a spoofed header does not give a fresh allowance.
+    client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="1.1.1.1")
+    assert client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="2.2.2.2").status_code == 429
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="9.9.9.9, 3.3.3.3").status_code == 302
+    assert client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="8.8.8.8, 3.3.3.3").status_code == 429
+
+
+@pytest.mark.django_db
+def test_rate_limit_works_with_the_database_cache(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
+    settings.RATELIMIT_POSTS = 1
+    url = reverse("referrals:existing_patient")
+    assert client.post(url, existing_patient_data()).status_code == 302
+    assert client.post(url, existing_patient_data()).status_code == 429
+
+
+@pytest.mark.django_db
+def test_post_without_csrf_token_gets_403_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("referrals:refer"), referral_data())
+    assert response.status_code == 403
+    assert "form expired" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_post_with_csrf_token_works():
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("referrals:existing_patient"))
+    data = existing_patient_data(csrfmiddlewaretoken=page.context["csrf_token"])
+    assert client.post(reverse("referrals:existing_patient"), data).status_code == 302
+
+
+@pytest.mark.django_db
+def test_oversized_body_gets_400_page(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client.post(reverse("referrals:second_opinion"), second_opinion_data(message="x" * 20_000))
+    assert response.status_code == 400
+    assert "nothing was saved" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_too_many_fields_gets_400_page(client, settings):
+    data = second_opinion_data()
+    data.update({f"extra{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)})
+    response = client.post(reverse("referrals:second_opinion"), data)
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_too_many_files_in_request_gets_400_page(client, settings):
+    data = second_opinion_data()
+    data["documents"] = [upload(f"f{i}.pdf") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = client.post(reverse("referrals:second_opinion"), data)
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_other_methods_not_allowed(client):
+    assert client.put(reverse("referrals:refer")).status_code == 405
+    assert client.post(reverse("referrals:confirmation", args=["x"])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_spanish_submission_records_its_language(client):
+    response = client.post(spanish_url("referrals:second_opinion"), second_opinion_data())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/es/")
+    assert Submission.objects.get().language == "es"
+
+
+@pytest.mark.django_db
+def test_rate_limit_works_with_redis_shared_across_workers(client, settings):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"cip_b-test-{secrets.token_hex(4)}",
+        }
+    }
+    settings.RATELIMIT_POSTS = 2
+    url = reverse("referrals:existing_patient")
+    statuses = [client.post(url, existing_patient_data()).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+@pytest.mark.django_db
+def test_body_bigger_than_any_valid_form_gets_413_before_it_is_read(client, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    settings.UPLOAD_MAX_FILES = 2
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5000
+    data = second_opinion_data()
+    data["documents"] = [upload("a.pdf", b"%PDF-" + b"0" * 8000)]
+    response = client.post(reverse("referrals:second_opinion"), data)
+    assert response.status_code == 413
+    assert "Nothing was saved" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_size_guard_still_checks_csrf():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("referrals:existing_patient"), existing_patient_data())
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_empty_post_lists_every_required_field_in_the_summary(client, url_name):
+    form_class = {"refer": ReferralForm, "second_opinion": SecondOpinionForm, "existing_patient": ExistingPatientForm}[
+        url_name
+    ]
+    token = FORMS[url_name]()["form_token"]
+    response = client.post(reverse(f"referrals:{url_name}"), {"form_token": token})
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name, field in form_class().fields.items():
+        if field.required and name != "form_token":
+            anchor = f"id_{name}_0" if getattr(field.widget, "input_type", "") == "radio" else f"id_{name}"
+            assert f'href="#{anchor}"' in html, name
+            assert f'id="{anchor}"' in html, name
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_crash_while_sending_after_commit_does_not_turn_into_an_error_page(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from referrals import notifications
+
+    def explode(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(notifications, "send_pending", explode)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("referrals:existing_patient"), existing_patient_data())
+    assert len(callbacks) == 1
+    assert response.status_code == 302
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_existing_patient_confirmation_promises_a_call_back_not_a_review(client):
+    response = client.post(reverse("referrals:existing_patient"), existing_patient_data(), follow=True)
+    html = response.content.decode()
+    assert Submission.objects.get().reference in html
+    assert "call you back within 1 business day" in html
+    assert "Pathology report" not in html
+    assert "reviews them" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_form_pages_have_no_inline_script_or_style(client, url_name):
+    import re
+
+    data = FORMS[url_name](patient_name="")
+    for response in (client.get(reverse(f"referrals:{url_name}")), client.post(reverse(f"referrals:{url_name}"), data)):
+        html = response.content.decode()
+        assert " style=" not in html
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        assert "<style" not in html
+
+
+@pytest.mark.django_db
+def test_rate_limit_page_falls_back_to_the_programs_published_phone(client, settings):
+    from programs.models import Program
+
+    settings.RATELIMIT_POSTS = 0
+    settings.PROGRAM_PHONE = ""
+    Program.objects.create(name="CIP", contact_phone="267-555-0142", published=True)
+    response = client.post(reverse("referrals:existing_patient"), existing_patient_data())
+    assert response.status_code == 429
+    assert "267-555-0142" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_rate_limit_ignores_a_short_forwarded_chain(client, settings):
+    # Behind two proxies a one-entry X-Forwarded-For was forged or skipped a proxy:
+    # the limit falls back to the connecting address instead of trusting it.
+    settings.RATELIMIT_POSTS = 1
+    settings.TRUSTED_PROXY_COUNT = 2
+    url = reverse("referrals:existing_patient")
+    assert client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
+    assert client.post(url, existing_patient_data(), HTTP_X_FORWARDED_FOR="2.2.2.2").status_code == 429
