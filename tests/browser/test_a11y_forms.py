@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .a11y import assert_no_axe_violations, assert_reflows, assert_structure, assert_text_resizes, assert_touch_targets
 from .conftest import MOBILE
@@ -27,8 +28,9 @@ def test_form_is_accessible_empty_and_with_errors(page, form_name, language):
 
     # Sent empty: the error summary is announced and every field says what is wrong.
     submit_button(page, language).click()
+    # is_visible() does not wait: the click only starts the POST, so wait for the answer page.
     summary = page.get_by_role("alert").filter(has=page.get_by_role("heading"))
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     links = summary.get_by_role("link")
     assert links.count() >= 3
     assert_structure(page, language)
