@@ -1,4 +1,7 @@
-"""URLs. Public pages sit under i18n_patterns: English at /, Spanish at /es/."""
+"""URLs. Public pages sit under i18n_patterns: English at /, Spanish at /es/.
+
+/healthz is answered by config.health.HealthCheckMiddleware, before any of these.
+"""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -10,7 +13,6 @@ from programs import views as program_views
 from programs.sitemaps import sitemaps
 
 urlpatterns = [
-    path("healthz", program_views.healthz, name="healthz"),
     path("robots.txt", program_views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -19,7 +19,7 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [HighlightInline]
     fieldsets = [
         (None, {"fields": ["name", "institution", "tagline", "published"]}),
-        (None, {"fields": ["overview", "guidance_title", "guidance"]}),
+        (None, {"fields": ["overview", "guidance_title", "guidance", "studies_intro"]}),
         (_("Contact"), {"fields": ["contact_phone", "contact_email"]}),
     ]
 

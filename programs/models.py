@@ -6,7 +6,7 @@ Rich text fields hold Markdown, rendered and sanitized by ``programs.markdown.re
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +37,19 @@ class StudyStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The order studies are listed in: the ones a family can join first.
+STATUS_DISPLAY_ORDER = [
+    StudyStatus.RECRUITING,
+    StudyStatus.ENROLLING_BY_INVITATION,
+    StudyStatus.NOT_YET_RECRUITING,
+    StudyStatus.ACTIVE_NOT_RECRUITING,
+    StudyStatus.SUSPENDED,
+    StudyStatus.COMPLETED,
+    StudyStatus.TERMINATED,
+    StudyStatus.WITHDRAWN,
+]
 
 
 class StudyPhase(models.TextChoices):
@@ -83,6 +96,11 @@ class Program(models.Model):
     guidance = models.TextField(
         _("guidance"),
         help_text=_md_help(_("Who immunotherapy is (and is not) for, and how the team decides. ")),
+    )
+    studies_intro = models.TextField(
+        _("studies introduction"),
+        blank=True,
+        help_text=_md_help(_("A short introduction at the top of the clinical studies page. ")),
     )
     contact_phone = models.CharField(
         _("contact phone"), max_length=40, help_text=_("The program's phone number for families and physicians.")
@@ -164,6 +182,14 @@ class Therapy(models.Model):
 
 
 class StudyQuerySet(PublishedQuerySet):
+    def recruiting_first(self):
+        """Studies a family can join now first, then the rest; by NCT number within each status."""
+        rank = Case(
+            *(When(status=status, then=Value(position)) for position, status in enumerate(STATUS_DISPLAY_ORDER)),
+            default=Value(len(STATUS_DISPLAY_ORDER)),
+        )
+        return self.order_by(rank, "nct_number")
+
     def for_age(self, age):
         """Studies whose age range includes a child of ``age`` full years."""
         return self.filter(min_age__lte=age, max_age__gte=age)

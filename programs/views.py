@@ -40,7 +40,7 @@ def therapy_detail(request, slug):
 @require_safe
 def study_list(request):
     form = StudyFilterForm(request.GET)
-    studies = Study.objects.published()
+    studies = Study.objects.published().recruiting_first()
     status = 200
     if form.is_valid():
         studies = form.filter(studies)
@@ -48,7 +48,12 @@ def study_list(request):
         # A bad filter value answers 400 with the form's message and no results.
         studies = studies.none()
         status = 400
-    context = {"form": form, "studies": studies, "filtered": any(request.GET.get(f) for f in form.fields)}
+    context = {
+        "form": form,
+        "studies": studies,
+        "program": Program.objects.published().only("studies_intro").first(),
+        "filtered": any(request.GET.get(f) for f in form.fields),
+    }
     return render(request, "programs/study_list.html", context, status=status)
 
 
@@ -92,12 +97,6 @@ def what_to_expect(request, audience):
 def contact(request):
     page = get_object_or_404(Page.objects.published(), key=Page.Key.EXISTING_PATIENTS)
     return render(request, "programs/contact.html", {"page": page, "program": Program.objects.published().first()})
-
-
-@require_safe
-def healthz(request):
-    """Liveness for monitoring and benchmarks: no database, no templates."""
-    return HttpResponse(b"ok", content_type="text/plain")
 
 
 @require_safe

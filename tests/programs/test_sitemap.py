@@ -11,12 +11,15 @@ def test_sitemap_lists_every_public_page_in_both_languages(client, content):
     assert response["Content-Type"].startswith("application/xml")
     xml = response.content.decode()
     paths = ["/", "/therapies/", "/studies/", "/stories/", "/videos/", "/existing-patients/"]
-    paths += [obj.get_absolute_url() for model in (Therapy, Study, Story, Video, Page) for obj in model.objects.all()]
-    assert len(set(paths)) == 5 + 3 + 2 + 5 + 1 + 2  # lists, pages, therapies, studies, stories, videos
+    paths += [
+        obj.get_absolute_url() for model in (Therapy, Study, Story, Video, Page) for obj in model.objects.published()
+    ]
+    assert len(set(paths)) == 5 + 3 + 2 + 2 + 1 + 2  # lists, pages, therapies, published studies, stories, videos
     for path in paths:
         assert f"<loc>http://testserver{path}</loc>" in xml
         assert f"<loc>http://testserver/es{path}</loc>" in xml
     assert 'hreflang="es"' in xml
+    assert "NCT0900" not in xml  # the unpublished example studies
 
 
 def test_every_sitemap_url_answers_200(client, content):

@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     ("/", "Is cancer immunotherapy right for my child?"),
     ("/therapies/", "CAR T-cell therapy"),
-    ("/therapies/car-t-cell-therapy/", "genetically modified"),
+    ("/therapies/car-t-cell-therapy/", "their genes are changed"),
     ("/therapies/how-cancer-immunotherapy-works/", "T cells"),
-    ("/studies/", "NCT09000001"),
-    ("/studies/NCT09000001/", "https://clinicaltrials.gov/study/NCT09000001"),
+    ("/studies/", "NCT01626495"),
+    ("/studies/NCT01626495/", "https://clinicaltrials.gov/study/NCT01626495"),
     ("/stories/", "Torie&#x27;s CAR T story"),
     ("/stories/tories-car-t-story/", "Torie"),
     ("/videos/", "How Cancer Immunotherapy Works"),
@@ -167,6 +167,11 @@ def test_post_is_not_allowed(client, content):
 
 
 class TestStudyFilters:
+    @pytest.fixture(autouse=True)
+    def every_shipped_study_published(self, content):
+        # The shipped examples with made-up NCT numbers ship unpublished; publish them to filter a known set.
+        Study.objects.update(published=True)
+
     def numbers(self, response):
         return {s.nct_number for s in response.context["studies"]}
 
@@ -244,6 +249,46 @@ def test_healthz_touches_no_database(client, django_assert_num_queries, db):
     assert response.status_code == 200
 
 
+def test_healthz_touches_no_database_with_a_session_cookie(client, django_assert_num_queries, django_user_model):
+    # A signed-in browser (or a probe that kept a cookie) would otherwise load and re-save its session.
+    client.force_login(django_user_model.objects.create_user("probe", password="x" * 20, is_staff=True))
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_healthz_is_not_redirected_to_https_and_only_answers_reads(client, settings, db):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200  # a plain-HTTP probe inside the network
+    assert client.head("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405
+    assert client.get("/healthz", headers={"host": "10.0.0.7"}).status_code == 200  # probes use the bare IP
+
+
+def test_studies_are_listed_recruiting_first(client, content):
+    Study.objects.update(published=True)
+    statuses = [study.status for study in client.get("/studies/").context["studies"]]
+    assert statuses == ["recruiting", "recruiting", "not_yet_recruiting", "completed", "completed"]
+
+
+def test_example_studies_with_made_up_nct_numbers_ship_unpublished(client, content):
+    # A made-up NCT number could one day belong to an unrelated trial: never link to it publicly.
+    html = client.get("/studies/").content.decode()
+    assert "NCT0900" not in html
+    assert client.get("/studies/NCT09000001/").status_code == 404
+    assert Study.objects.filter(nct_number__startswith="NCT0900", published=False).count() == 3
+    home = client.get("/").content.decode()
+    assert "New studies open often" in home
+    assert "0 clinical studies" not in home
+
+
+def test_home_page_title_does_not_repeat_the_program_name(client, content):
+    html = client.get("/").content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.count("Cancer Immunotherapy Program") == 1, title
+
+
 def test_every_fact_of_the_source_page_is_on_the_site(client, content):
     """The program's source page, fact by fact (our wording), across the public pages."""
     urls = [url for url, _ in PAGES]
@@ -280,7 +325,7 @@ def test_every_fact_of_the_source_page_is_on_the_site(client, content):
         "several clinical trials",
         "How Cancer Immunotherapy Works",
         "Video Tour",
-        "genetically modified so that they can recognize cancerous B cells",  # CAR T-cell therapy
+        "pick out B cells that have turned cancerous",  # CAR T-cell therapy
     ]
     missing = [fact for fact in facts if fact not in html]
     assert missing == []
