@@ -228,6 +228,9 @@ MANAGERS = []
 # Staff sign-in: two factors when DEBUG is off, lockout after failed logins,
 # idle timeout that ends the session on the server.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+if not DEBUG and not OTP_REQUIRED:
+    # The admin holds PHI: outside local development, a password alone never opens it.
+    raise ImproperlyConfigured("OTP_REQUIRED cannot be turned off when DEBUG is off.")
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Cancer Immunotherapy Program")
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))

@@ -6,6 +6,7 @@ and the buttons alike), so each writes its history row. Nothing here deletes.
 
 import csv
 import re
+from datetime import UTC
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import admin, messages
@@ -424,6 +425,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             services.record_access(
                 user=request.user, action=AccessLog.Action.VIEW, submissions=[obj], client_ip=client_ip(request)
             )
+        context["can_export"] = self.has_export_permission(request)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
@@ -458,7 +460,14 @@ class SubmissionAdmin(admin.ModelAdmin):
             try:
                 step()
             except services.WorkflowError as error:
+                request.workflow_refused = True
                 messages.error(request, str(error))
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # After a refused step the page must not also say "changed successfully".
+        if level == messages.SUCCESS and getattr(request, "workflow_refused", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     def save_related(self, request, form, formsets, change):
         # The inlines are read-only; the checklist and notes were written by save_model.
@@ -567,14 +576,20 @@ class _Echo:
 class AccessLogAdmin(admin.ModelAdmin):
     """The audit trail: superusers read it; nobody changes it through the app."""
 
-    list_display = ["at", "username", "action", "object_repr", "client_ip"]
+    list_display = ["at_utc", "username", "action", "object_repr", "client_ip"]
     list_filter = ["action"]
     search_fields = ["=username", "object_repr"]
     date_hierarchy = "at"
     list_select_related = []
     show_full_result_count = False
-    fields = ["at", "user", "username", "action", "submission", "object_repr", "client_ip"]
+    fields = ["at_utc", "user", "username", "action", "submission", "object_repr", "client_ip"]
     readonly_fields = fields
+    ordering = ["-at"]
+
+    @admin.display(description=_("when (UTC)"), ordering="at")
+    def at_utc(self, obj):
+        # Audit times in UTC, whatever TIME_ZONE the site displays in.
+        return obj.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser

@@ -5,7 +5,6 @@ They validate only; the admin calls ``referrals.services`` to write.
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +14,8 @@ from referrals.models import RecordItem, Submission
 
 
 def coordinators():
-    """Who can be assigned: active staff members."""
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    """Who can be assigned: active members of the Coordinators group."""
+    return Submission.assignable_users()
 
 
 class StaffLoginForm(AdminAuthenticationForm):
@@ -119,8 +118,14 @@ class SubmissionWorkflowForm(forms.ModelForm):
     """The change page's workflow panel. No model field is edited directly: the admin calls the services."""
 
     assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
+    # show_hidden_initial: a field counts as changed only if the coordinator changed it on the page, so saving
+    # a page opened before a colleague's change does not undo that change.
     assign_to = forms.ModelChoiceField(
-        label=_("Assigned coordinator"), queryset=coordinators(), required=False, empty_label=_("(unassigned)")
+        label=_("Assigned coordinator"),
+        queryset=coordinators(),
+        required=False,
+        empty_label=_("(unassigned)"),
+        show_hidden_initial=True,
     )
     mark_contacted = forms.BooleanField(
         label=_("Family contacted now"),
@@ -186,6 +191,8 @@ class SubmissionWorkflowForm(forms.ModelForm):
 
 # One choice per checklist line, declared on the class so the admin's fieldsets can name them.
 for _item, _label in RecordItem.Item.choices:
-    _field = forms.ChoiceField(label=_label, choices=RecordItem.State.choices, initial=RecordItem.State.MISSING)
+    _field = forms.ChoiceField(
+        label=_label, choices=RecordItem.State.choices, initial=RecordItem.State.MISSING, show_hidden_initial=True
+    )
     SubmissionWorkflowForm.base_fields[_RECORD_PREFIX + _item] = _field
     SubmissionWorkflowForm.declared_fields[_RECORD_PREFIX + _item] = _field

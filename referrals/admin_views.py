@@ -152,6 +152,25 @@ def _qr_data_uri(text):
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
 
 
+_ENROLMENT_SESSION_KEY = "cip_otp_enrolment_device"
+
+
+def _enrolment_device(request):
+    """The unconfirmed authenticator this browser session is setting up.
+
+    Each session gets its own fresh secret: a secret shown to one session
+    (someone else who knew the password, say) is never shown to, or confirmed
+    by, another. Confirming one removes the user's other unconfirmed devices.
+    """
+    user = request.user
+    device_id = request.session.get(_ENROLMENT_SESSION_KEY)
+    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first() if device_id else None
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+        request.session[_ENROLMENT_SESSION_KEY] = device.pk
+    return device
+
+
 @never_cache
 @csrf_protect
 def otp_enrol(request):
@@ -169,9 +188,7 @@ def otp_enrol(request):
             messages.info(request, _("Your authenticator is already set up."))
             return redirect("admin:index")
         return redirect_to_login(reverse("admin:index"), reverse("admin:login"), REDIRECT_FIELD_NAME)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    device = _enrolment_device(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _details = device.verify_is_allowed()
@@ -180,6 +197,8 @@ def otp_enrol(request):
         elif device.verify_token(form.cleaned_data["token"].strip()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            request.session.pop(_ENROLMENT_SESSION_KEY, None)
             otp_login(request, device)
             messages.success(request, _("Your authenticator is set up."))
             return redirect("admin:index")

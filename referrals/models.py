@@ -13,6 +13,7 @@ import os
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
@@ -23,6 +24,9 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from referrals import business_days
 from referrals.business_days import add_business_days, business_days_between
+
+# The staff group whose members triage submissions (created by migration 0002).
+COORDINATORS_GROUP = "Coordinators"
 
 
 class PrivateStorage(FileSystemStorage):
@@ -372,6 +376,16 @@ class Submission(models.Model):
         """Age in whole years today (or on a given date)."""
         return age_on(self.patient_dob, on or timezone.localdate())
 
+    @staticmethod
+    def assignable_users():
+        """Who a submission can be assigned to: active staff in the Coordinators group."""
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=True, groups__name=COORDINATORS_GROUP)
+            .distinct()
+            .order_by("username")
+        )
+
     def can_transition_to(self, status):
         return status in self.TRANSITIONS.get(self.status, set())
 
@@ -498,7 +512,8 @@ class StatusChange(models.Model):
     from_value = models.CharField(_("from"), max_length=100, blank=True)
     to_value = models.CharField(_("to"), max_length=100, blank=True)
     note = models.TextField(_("note"), max_length=4000, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # PROTECT: the history must keep saying who. Staff who leave are deactivated, not deleted.
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     changed_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -534,7 +549,7 @@ class Note(models.Model):
     """An internal note on a submission. Append-only."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     body = models.TextField(_("note"), max_length=8000)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 

@@ -7,6 +7,7 @@ the current state first, and schedules its emails after commit.
 import hashlib
 import logging
 import secrets
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -297,8 +298,8 @@ def assign(*, submission, to, by):
     locked = _locked(submission)
     if locked.assigned_to_id == (to.pk if to else None):
         return locked
-    if to is not None and not (to.is_active and to.is_staff):
-        raise WorkflowError(_("%(ref)s: only an active staff member can be assigned.") % {"ref": locked.reference})
+    if to is not None and not Submission.assignable_users().filter(pk=to.pk).exists():
+        raise WorkflowError(_("%(ref)s: only an active coordinator can be assigned.") % {"ref": locked.reference})
     previous = locked.assigned_to.get_username() if locked.assigned_to_id else ""
     locked.assigned_to = to
     locked.save(update_fields=["assigned_to"])
@@ -461,7 +462,7 @@ def record_access(*, user, action, submissions=(), object_repr="", client_ip=Non
 
 
 # Cells a spreadsheet would read as a formula (or a DDE payload) get a leading quote.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 EXPORT_COLUMNS = [
     ("reference", _("Reference")),
@@ -487,7 +488,11 @@ EXPORT_COLUMNS = [
 
 
 def csv_safe(value):
-    """A cell value as text, neutralized so a spreadsheet never runs it as a formula."""
+    """A cell value as text, neutralized so a spreadsheet never runs it as a formula.
+
+    Spreadsheets skip leading spaces and read full-width signs as their ASCII
+    twins, so the first visible character is judged after NFKC normalization.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -495,7 +500,7 @@ def csv_safe(value):
     if hasattr(value, "isoformat"):
         value = value.isoformat()
     text = str(value)
-    if text.startswith(_FORMULA_PREFIXES):
+    if text.startswith(_FORMULA_PREFIXES) or unicodedata.normalize("NFKC", text).lstrip().startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text
 

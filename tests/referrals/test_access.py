@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -118,6 +119,23 @@ def test_export_streams_csv_with_neutralized_cells_and_logs_each_row(coordinator
     assert all(log.user == coordinator for log in logs)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1+1", " =1+1", "\u00a0=1+1", "\uff1d1+1", "\u3000+1"],
+)
+def test_csv_neutralizes_formulas_behind_spaces_and_full_width_signs(value):
+    from referrals.services import csv_safe
+
+    assert csv_safe(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Plain Name", "CIP-7KQ2-9XHD", "a=b", "2015-03-17", ""])
+def test_csv_leaves_ordinary_text_alone(value):
+    from referrals.services import csv_safe
+
+    assert csv_safe(value) == value
+
+
 def test_export_needs_the_export_permission(django_user_model):
     user = django_user_model.objects.create_user("viewer", password="x" * 20, is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_submission"))
@@ -148,6 +166,23 @@ def test_access_log_admin_superusers_read_nobody_edits(coordinator_client, djang
     assert AccessLog.objects.get(pk=log.pk).username == "coord"
     assert client.get(reverse("admin:referrals_accesslog_delete", args=[log.pk])).status_code == 403
     assert client.get(reverse("admin:referrals_accesslog_add")).status_code == 403
+    # The column says UTC, and the time shown is UTC whatever TIME_ZONE the site uses.
+    assert log.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") in response.content.decode()
+
+
+def test_deleting_a_staff_account_never_loses_who_wrote_the_history(coordinator, django_user_model):
+    from django.db.models import ProtectedError
+
+    from referrals import services
+    from referrals.models import Note, StatusChange
+
+    submission = make_submission()
+    services.assign(submission=submission, to=coordinator, by=coordinator)
+    services.add_note(submission=submission, body="Called", by=coordinator)
+    with pytest.raises(ProtectedError):
+        coordinator.delete()
+    assert StatusChange.objects.get(submission=submission).changed_by == coordinator
+    assert Note.objects.get(submission=submission).author == coordinator
 
 
 @pytest.mark.parametrize(

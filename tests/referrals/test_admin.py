@@ -236,13 +236,15 @@ def test_history_shows_records_checklist_changes_as_labels(coordinator_client, c
     assert "pathology: received" not in history
 
 
-def _post_change(client, submission, **fields):
-    """Post the change form as the browser would: the current values plus the given changes."""
+def _change_form_data(client, submission):
+    """What the change page's form would send unchanged: its values, hidden initial values and management forms."""
     response = client.get(change_url(submission))
     form = response.context["adminform"].form
     data = {}
     for name, field in form.fields.items():
         value = form.initial.get(name, field.initial)
+        if field.show_hidden_initial:
+            data[form.add_initial_prefix(name)] = "" if value is None else value
         if value in (None, False):
             continue
         data[name] = value
@@ -252,9 +254,65 @@ def _post_change(client, submission, **fields):
             if formset.formset.prefix.startswith(prefix):
                 for key, value in management.initial.items():
                     data[f"{formset.formset.prefix}-{key}"] = value
-    data.update(fields)
+    return data
+
+
+def _post_change(client, submission, data=None, **fields):
+    """Post the change form as the browser would: the page's values plus the given changes."""
+    data = {**(data if data is not None else _change_form_data(client, submission)), **fields}
     data = {key: value for key, value in data.items() if value is not None}
     return client.post(change_url(submission), data)
+
+
+def test_saving_a_stale_change_page_keeps_a_colleagues_changes(coordinator_client, coordinator):
+    """A opened the page; B then took the case and ticked a record; A's save (a note) must not undo B's work."""
+    from tests.referrals.factories import make_coordinator
+
+    colleague = make_coordinator("bea")
+    submission = make_submission()
+    stale_page = _change_form_data(coordinator_client, submission)
+    services.assign(submission=submission, to=colleague, by=colleague)
+    services.set_record_item(submission=submission, item="pathology", state="received", by=colleague)
+
+    response = _post_change(coordinator_client, submission, stale_page, new_note="Left a voicemail")
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.assigned_to == colleague
+    assert RecordItem.objects.get(submission=submission, item="pathology").state == "received"
+    assert not StatusChange.objects.filter(submission=submission, changed_by=coordinator).exists()
+    assert Note.objects.get(submission=submission).body == "Left a voicemail"
+
+    # What A did change on the stale page still applies.
+    response = _post_change(coordinator_client, submission, stale_page, record_flow_mrd="received")
+    assert RecordItem.objects.get(submission=submission, item="flow_mrd").state == "received"
+    assert submission.__class__.objects.get(pk=submission.pk).assigned_to == colleague
+
+
+def test_a_refused_step_on_the_change_page_does_not_also_say_success(coordinator_client, monkeypatch):
+    # The form offers only allowed steps, so a refusal here is a race (a colleague moved it first): simulate one.
+    def refuse(**kwargs):
+        raise services.WorkflowError(f"{kwargs['submission'].reference} refused: cannot go from closed to in review.")
+
+    monkeypatch.setattr(services, "transition", refuse)
+    submission = make_submission()
+    response = _post_change(coordinator_client, submission, new_status="in_review", new_note="Called")
+    assert response.status_code == 302
+    text = [str(m) for m in coordinator_client.get(response.url).context["messages"]]
+    assert any("refused" in m for m in text), text
+    assert not any("successfully" in m for m in text), text
+    assert Note.objects.get(submission=submission).body == "Called"  # the steps that were allowed still ran
+
+
+def test_change_page_exports_this_submission_through_the_export_action(coordinator_client, coordinator):
+    submission = make_submission()
+    html = coordinator_client.get(change_url(submission)).content.decode()
+    assert 'name="action" value="export_csv"' in html
+    assert f'name="_selected_action" value="{submission.pk}"' in html
+    response = coordinator_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [submission.pk]})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert submission.reference in body
+    assert AccessLog.objects.filter(action="export", submission=submission, user=coordinator).count() == 1
 
 
 def test_change_form_workflow_panel_calls_the_services(coordinator_client, coordinator):

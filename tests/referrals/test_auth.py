@@ -176,6 +176,20 @@ def test_otp_and_secure_cookies_follow_debug(env, otp_required, secure_cookies):
     assert result.stdout.split() == [str(otp_required), str(secure_cookies), str(secure_cookies), "900"]
 
 
+def test_two_factor_cannot_be_turned_off_when_debug_is_off():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "SECRET_KEY": "x", "OTP_REQUIRED": "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "OTP_REQUIRED cannot be turned off when DEBUG is off" in result.stderr
+
+
 def test_login_with_password_and_code(coordinator):
     device = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
     client = Client()
@@ -220,6 +234,30 @@ def test_enrolment_flow_qr_code_then_verified(coordinator):
         assert client.get(CHANGELIST).status_code == 200
         # Enrolled and verified: the page only points back to the admin.
         assert client.get(ENROL).status_code == 302
+
+
+def test_enrolment_secret_belongs_to_one_session(coordinator):
+    """Someone who knew the password opened enrolment first: the real user gets a fresh secret, not theirs."""
+    intruder = Client()
+    login(intruder)
+    intruder.get(ENROL)
+    intruder_device = TOTPDevice.objects.get(user=coordinator)
+
+    owner = Client()
+    login(owner)
+    owner.get(ENROL)
+    owner_device = TOTPDevice.objects.exclude(pk=intruder_device.pk).get(user=coordinator)
+    assert owner_device.bin_key != intruder_device.bin_key
+    assert owner.get(ENROL).context["secret"] == owner.get(ENROL).context["secret"]  # stable within a session
+
+    # A code from the secret the intruder saw confirms nothing in the owner's session.
+    response = owner.post(ENROL, {"token": current_token(intruder_device)})
+    assert response.status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):  # past django-otp's throttle
+        response = owner.post(ENROL, {"token": current_token(owner_device)})
+    assert response.status_code == 302
+    # Confirmed: the other unconfirmed secret is gone, so it can never be confirmed later.
+    assert list(TOTPDevice.objects.filter(user=coordinator).values_list("pk", "confirmed")) == [(owner_device.pk, True)]
 
 
 def test_enrolment_page_refuses_anonymous_and_non_staff(django_user_model):

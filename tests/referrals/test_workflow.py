@@ -8,7 +8,7 @@ import time_machine
 
 from referrals import services
 from referrals.models import Note, RecordItem, StatusChange, Submission
-from tests.referrals.factories import make_submission
+from tests.referrals.factories import make_coordinator, make_submission
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -81,7 +81,7 @@ def test_accept_needs_a_consult_date(coordinator):
 
 
 def test_assign_and_unassign_write_history(coordinator, django_user_model):
-    other = django_user_model.objects.create_user("other", is_staff=True)
+    other = make_coordinator("other")
     submission = make_submission()
     services.assign(submission=submission, to=coordinator, by=coordinator)
     services.assign(submission=submission, to=other, by=coordinator)
@@ -92,10 +92,17 @@ def test_assign_and_unassign_write_history(coordinator, django_user_model):
     assert rows == [("assigned", "", "coord"), ("assigned", "coord", "other"), ("assigned", "other", "")]
 
 
-def test_only_staff_can_be_assigned(coordinator, django_user_model):
+def test_only_active_coordinators_can_be_assigned(coordinator, django_user_model):
+    submission = make_submission()
     outsider = django_user_model.objects.create_user("outsider")
-    with pytest.raises(services.WorkflowError):
-        services.assign(submission=make_submission(), to=outsider, by=coordinator)
+    it_staff = django_user_model.objects.create_user("itstaff", is_staff=True)
+    superuser = django_user_model.objects.create_superuser("root", password="x" * 20)
+    gone = make_coordinator("gone", is_active=False)
+    for user in (outsider, it_staff, superuser, gone):
+        with pytest.raises(services.WorkflowError, match="only an active coordinator"):
+            services.assign(submission=submission, to=user, by=coordinator)
+    assert not StatusChange.objects.filter(submission=submission).exists()
+    assert list(Submission.assignable_users()) == [coordinator]
 
 
 def test_contacted_sets_first_contact_once(coordinator):

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from referrals.models import COORDINATORS_GROUP
+
 
 class Command(BaseCommand):
     help = (
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         try:
-            group = Group.objects.get(name="Coordinators")
+            group = Group.objects.get(name=COORDINATORS_GROUP)
         except Group.DoesNotExist as error:
             raise CommandError("The Coordinators group is missing: run `manage.py migrate` first.") from error
         # Settings are read once in settings.py; this command's input is the one
