@@ -22,7 +22,7 @@ def _md_help(text):
 
 
 nct_validator = RegexValidator(
-    regex=r"\ANCT\d{8}\Z",
+    regex=r"\ANCT[0-9]{8}\Z",
     message=_("Enter an NCT number: the letters NCT followed by 8 digits, for example NCT01626495."),
     code="invalid_nct",
 )

@@ -110,12 +110,13 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-def _error(request, status, heading, message):
+def error_page(request, status, heading, message):
+    """The site's error page (errors/error.html) with a heading and a message."""
     return render(request, "errors/error.html", {"heading": heading, "message": message}, status=status)
 
 
 def bad_request(request, exception=None):
-    return _error(
+    return error_page(
         request,
         400,
         _("We could not read that request"),
@@ -124,7 +125,7 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _error(
+    return error_page(
         request,
         403,
         _("You can't open this page"),
@@ -136,7 +137,7 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return _error(
+    return error_page(
         request,
         404,
         _("We can't find that page"),

@@ -58,7 +58,7 @@ class StaffLoginForm(AdminAuthenticationForm):
 class TokenForm(forms.Form):
     token = forms.RegexField(
         label=_("6-digit code"),
-        regex=r"^\s*\d{6}\s*$",
+        regex=r"^\s*[0-9]{6}\s*$",
         error_messages={"invalid": _("Enter the 6 digits shown in your authenticator app.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )

@@ -273,8 +273,7 @@ class ReferralForm(IntakeForm):
     )
     referrer_npi = forms.CharField(
         label=_("NPI number"),
-        max_length=10,
-        min_length=10,
+        max_length=10,  # no min_length: validate_npi already says "exactly 10 digits"
         validators=[validate_npi],
         help_text=_("Your 10-digit National Provider Identifier."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{10}"}),

@@ -10,6 +10,8 @@ Use Redis (``CACHE_URL``) in production.
 """
 
 import hashlib
+import ipaddress
+import logging
 import time
 from functools import wraps
 
@@ -19,19 +21,46 @@ from django.shortcuts import render
 
 from referrals.client_address import client_ip
 
+logger = logging.getLogger("referrals.ratelimit")
+
+
+def client_key(request):
+    """Whom a POST is counted against: the IPv4 address, or the IPv6 /64 network.
+
+    One IPv6 subscriber usually holds a whole /64 and can pick a new address per
+    request, so counting single IPv6 addresses would not limit anyone.
+    """
+    address = client_ip(request)
+    if not address:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
 
 def hit(request, scope="intake"):
-    """Count one POST. Return True if the client is still within the limit."""
+    """Count one POST. Return True if the client is still within the limit.
+
+    If the cache cannot be reached the POST is let through (and logged): a
+    family's form is never lost because the rate limiter is down.
+    """
     window = max(int(settings.RATELIMIT_WINDOW_SECONDS), 1)
     bucket = int(time.time() // window)
-    ip_hash = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{ip_hash}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
+    client_hash = hashlib.sha256(client_key(request).encode()).hexdigest()[:32]
+    key = f"ratelimit:{scope}:{client_hash}:{bucket}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: start again
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: start again
+            cache.add(key, 1, timeout=window + 5)
+            count = 1
+    except Exception:  # noqa: BLE001 - any cache backend error (Redis down, database cache table missing)
+        logger.warning("rate limit cache unavailable; letting the POST through", exc_info=True)
+        return True
     return count <= settings.RATELIMIT_POSTS
 
 

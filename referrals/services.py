@@ -225,8 +225,12 @@ def _create_attachments(submission, files, written):
             size=uploaded.size,
             sha256=digest.hexdigest(),
         )
-        attachment.file.save(f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}", uploaded, save=False)
-        written.append(attachment.file.name)
+        # Note the path before writing: a write that fails halfway (disk full) leaves a partial file to remove.
+        planned = attachment.file.field.generate_filename(attachment, f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}")
+        written.append(planned)
+        attachment.file.save(planned.rsplit("/", 1)[-1], uploaded, save=False)
+        if attachment.file.name != planned:  # the storage picked another name (it never should: uuid4)
+            written.append(attachment.file.name)
         attachment.save()
 
 

@@ -8,6 +8,7 @@ views parse uploads with this parser, which notes every name it altered.
 """
 
 import html
+import unicodedata
 
 from django.http.multipartparser import MultiPartParser
 
@@ -18,6 +19,9 @@ class NameRecordingParser(MultiPartParser):
         self.altered_names = []
 
     def sanitize_file_name(self, file_name):
+        # Unusual spaces (no-break, the narrow no-break space in macOS screenshot names) are ordinary
+        # in real file names: keep them as plain spaces instead of counting the name as altered.
+        file_name = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in file_name)
         cleaned = super().sanitize_file_name(file_name)
         # HTML entities are not a danger in themselves: compare with them decoded.
         if cleaned != html.unescape(file_name):

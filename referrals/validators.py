@@ -5,6 +5,7 @@ Each raises ``ValidationError`` with a ``code`` so tests and templates can tell
 the reasons apart. Messages name the file (sanitized), never its content.
 """
 
+import re
 import unicodedata
 
 import filetype
@@ -24,6 +25,8 @@ ALLOWED_TYPES = {
 # own computer is caught early. The content still decides the type.
 ALLOWED_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
 MAX_NAME_LENGTH = 200
+# ASCII digits only: str.isdigit() also accepts "²" and Arabic-Indic or full-width digits.
+NPI_RE = re.compile(r"[0-9]{10}")
 
 
 def npi_is_valid(value: str) -> bool:
@@ -32,7 +35,7 @@ def npi_is_valid(value: str) -> bool:
     The prefix contributes a constant 24 to the Luhn sum, so the check is
     done over "80840" + the 10 digits.
     """
-    if len(value) != 10 or not value.isdigit():
+    if not NPI_RE.fullmatch(value):
         return False
     digits = [int(d) for d in "80840" + value]
     total = 0
@@ -48,7 +51,7 @@ def npi_is_valid(value: str) -> bool:
 
 def validate_npi(value):
     value = (value or "").strip()
-    if len(value) != 10 or not value.isdigit():
+    if not NPI_RE.fullmatch(value):
         raise ValidationError(_("An NPI has exactly 10 digits."), code="npi_format")
     if not npi_is_valid(value):
         raise ValidationError(

@@ -1,5 +1,6 @@
 """Public intake views: three forms and their confirmation page. Nothing here stores data: services do."""
 
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from .models import Submission
 from .ratelimit import ratelimit_posts
 from .uploads import record_altered_file_names
 from .validators import display_name, validate_file_name
+
+logger = logging.getLogger("referrals.intake")
 
 
 def max_body_bytes():
@@ -40,7 +43,11 @@ def guard_uploads(view):
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = -1
-            if length < 0 or length > max_body_bytes():
+            if length < 0:
+                from programs.views import bad_request
+
+                return bad_request(request)
+            if length > max_body_bytes():
                 return render(
                     request,
                     "errors/error.html",
@@ -73,7 +80,12 @@ def _file_names_are_safe(request, form):
     for name in altered:
         try:
             validate_file_name(name)
-            errors.append(ValidationError(_("“%(name)s”: please rename the file.") % {"name": display_name(name)}))
+            errors.append(
+                ValidationError(
+                    _("“%(name)s”: the file name has characters we cannot accept. Please rename the file.")
+                    % {"name": display_name(name)}
+                )
+            )
         except ValidationError as exc:
             errors.extend(exc.error_list)
     form.add_error("documents", errors)
@@ -83,7 +95,9 @@ def _file_names_are_safe(request, form):
 def _intake(request, form_class, submit, template):
     if request.method == "POST":
         if (request.POST.get("website") or "").strip():
-            # The honeypot is filled: a bot. Store nothing, answer as usual.
+            # The honeypot is filled: a bot. Store nothing, answer as usual, and count it (no form content
+            # logged) so a browser that autofills the hidden field would show up in the logs.
+            logger.info("honeypot filled on %s; nothing stored", request.resolver_match.url_name)
             return render(request, "referrals/confirmation.html", _confirmation_context(None))
         token = request.POST.get("form_token", "")
         existing = services.find_submission_by_form_token(token) if FORM_TOKEN_RE.match(token) else None

@@ -77,13 +77,22 @@ def test_valid_npi_accepted(npi):
 
 @pytest.mark.parametrize(
     ("npi", "code"),
-    [("1234567890", "npi_checksum"), ("123456789", "min_length"), ("12345678ab", "npi_format")],
+    [
+        ("1234567890", "npi_checksum"),
+        ("123456789", "npi_format"),
+        ("12345678ab", "npi_format"),
+        # str.isdigit() says yes to these; int() fails on "²", and the others are not what an exact search finds.
+        ("123456789\u00b2", "npi_format"),
+        ("\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff13", "npi_format"),
+        ("\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0663", "npi_format"),
+    ],
 )
 def test_invalid_npi_rejected(npi, code):
     assert not npi_is_valid(npi)
     form = ReferralForm(referral_data(referrer_npi=npi))
     assert not form.is_valid()
-    assert code in [e.code for e in form.errors.as_data()["referrer_npi"]]
+    # One clear message, not two saying the same thing.
+    assert [e.code for e in form.errors.as_data()["referrer_npi"]] == [code]
 
 
 @pytest.mark.parametrize(("form_class", "data_fn"), FORM_CASES)

@@ -1,5 +1,6 @@
 """The intake services: one transaction, files cleaned up, references, idempotency."""
 
+import os
 import re
 from unittest import mock
 
@@ -74,6 +75,31 @@ def test_failure_saving_the_third_attachment_leaves_no_row_and_no_file(settings)
     assert not Attachment.objects.exists()
     assert not Notification.objects.exists()
     assert not RecordItem.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_file_written_halfway_when_the_disk_fills_is_removed(settings):
+    """The third write fails after some bytes reached the disk: that partial file goes too."""
+    files = [upload(f"page{i}.pdf") for i in range(4)]
+    data = cleaned(SecondOpinionForm, second_opinion_data(), files)
+    original_save = private_storage._save
+    calls = {"n": 0}
+
+    def partial_save(name, content):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            path = private_storage.path(name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(b"%PDF-1.4 partial")
+            raise OSError(28, "No space left on device")
+        return original_save(name, content)
+
+    with mock.patch.object(private_storage, "_save", side_effect=partial_save), pytest.raises(OSError):
+        services.submit_second_opinion(data=data, files=data["documents"])
+    assert calls["n"] == 3
+    assert not Submission.objects.exists()
     assert stored_files(settings) == []
 
 

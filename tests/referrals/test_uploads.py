@@ -141,6 +141,20 @@ def test_ordinary_names_with_entities_or_accents_are_accepted_over_http(client, 
     assert Attachment.objects.get().original_name == "Informe de patología & CD19.pdf"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Screenshot 2026-11-02 at 10.00.00\u202fAM.png", "Screenshot 2026-11-02 at 10.00.00 AM.png"),
+        ("Informe\u00a0final.pdf", "Informe final.pdf"),
+    ],
+)
+def test_names_with_unusual_spaces_are_accepted_as_plain_spaces(client, settings, sent, kept):
+    content = PNG if sent.endswith(".png") else PDF
+    assert post_raw_file_name(client, sent, content).status_code == 302
+    assert Attachment.objects.get().original_name == kept
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

@@ -172,7 +172,9 @@ def test_missing_form_token_is_an_error_at_the_top(client):
     del data["form_token"]
     response = client.post(reverse("referrals:refer"), data)
     assert response.status_code == 200
-    assert "This form has expired" in response.content.decode()
+    html = response.content.decode()
+    assert html.count("This form has expired") == 1  # in the summary, not again below
+    assert "{#" not in html and "{%" not in html  # no template syntax leaked from an override
     assert not Submission.objects.exists()
 
 
@@ -288,8 +290,63 @@ def test_too_many_files_in_request_gets_400_page(client, settings):
 
 @pytest.mark.django_db
 def test_other_methods_not_allowed(client):
-    assert client.put(reverse("referrals:refer")).status_code == 405
-    assert client.post(reverse("referrals:confirmation", args=["x"])).status_code == 405
+    for response in (
+        client.put(reverse("referrals:refer")),
+        client.options(reverse("referrals:second_opinion")),
+        client.post(reverse("referrals:confirmation", args=["x"])),
+        client.post("/"),
+    ):
+        assert response.status_code == 405
+        html = response.content.decode()
+        assert "This page can&#x27;t do that" in html  # the site's page, not an empty body
+        assert 'class="site-header"' in html
+        assert response["Allow"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("length", ["abc", "-5"])
+def test_a_malformed_content_length_gets_the_400_page(client, length):
+    response = client.generic(
+        "POST", reverse("referrals:refer"), b"x=1", content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=length,
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "We could not read that request" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_filled_honeypot_is_logged_without_form_content(client, caplog):
+    with caplog.at_level("INFO", logger="referrals.intake"):
+        client.post(reverse("referrals:second_opinion"), second_opinion_data(website="http://spam.example"))
+    lines = [record.getMessage() for record in caplog.records if record.name == "referrals.intake"]
+    assert lines == ["honeypot filled on second_opinion; nothing stored"]
+
+
+@pytest.mark.django_db
+def test_rate_limit_counts_an_ipv6_client_by_its_64_network(client, settings):
+    settings.RATELIMIT_POSTS = 1
+    url = reverse("referrals:existing_patient")
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="2001:db8:1:2::1").status_code == 302
+    # A new address in the same /64 (one subscriber's network) is the same client.
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="2001:db8:1:2::5").status_code == 429
+    assert client.post(url, existing_patient_data(), REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_form_is_never_lost_when_the_rate_limit_cache_is_down(client, settings, caplog):
+    # Nothing listens on port 1: every cache call fails to connect.
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    try:
+        response = client.post(reverse("referrals:existing_patient"), existing_patient_data())
+    finally:
+        settings.CACHES = working  # the fixtures clear the cache afterwards
+    assert response.status_code == 302
+    assert Submission.objects.count() == 1
+    assert "rate limit cache unavailable" in caplog.text
 
 
 @pytest.mark.django_db
