@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -146,5 +147,5 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    # Rendered without a context: the error may have come from a context processor or the database.
-    return render(request, "500.html", status=500)
+    # Nothing from the database: the error may have come from it. PROGRAM_PHONE is a setting.
+    return render(request, "500.html", {"program_phone": settings.PROGRAM_PHONE}, status=500)

@@ -2,7 +2,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from programs.models import ContentSeed, Highlight, Page, Program, Story, Study, Therapy, Video
 
@@ -110,7 +110,7 @@ def test_invalid_rows_are_refused_and_nothing_is_saved(tmp_path):
     data["studies"].append({**data["studies"][0], "nct_number": "NCT123", "title": "Bad"})
     path = tmp_path / "content.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(Exception, match="NCT"):
+    with pytest.raises(CommandError, match=r"studies:NCT123 in .* is not valid: .*nct_number"):
         load(path)
     assert sum(counts().values()) == 0
     assert ContentSeed.objects.count() == 0

@@ -87,3 +87,23 @@ def test_template_filter_outputs_sanitized_html():
         Context({"text": "**hi** <script>x()</script>"})
     )
     assert out.strip() == "<p><strong>hi</strong> </p>"
+
+
+def test_site_links_follow_the_page_language(db):
+    source = "[Ask for a visit](/request-a-visit/), [refer](/refer/?x=1#top), [out](https://example.org/a/)"
+    english = render_markdown(source, language="en")
+    assert 'href="/request-a-visit/"' in english
+    spanish = render_markdown(source, language="es")
+    assert 'href="/es/request-a-visit/"' in spanish
+    assert 'href="/es/refer/?x=1#top"' in spanish
+    assert 'href="https://example.org/a/"' in spanish
+    # A path the site does not have stays as written; a protocol-relative link is not the site's own.
+    assert 'href="/nowhere/"' in render_markdown("[x](/nowhere/)", language="es")
+    assert 'href="//evil.example/"' in render_markdown("[x](//evil.example/)", language="es")
+
+
+def test_spanish_pages_link_to_the_spanish_forms(client, content):
+    html = client.get("/es/therapies/car-t-cell-therapy/").content.decode()
+    assert 'href="/es/request-a-visit/"' in html
+    assert 'href="/es/refer/"' in html
+    assert 'href="/request-a-visit/"' in client.get("/therapies/car-t-cell-therapy/").content.decode()

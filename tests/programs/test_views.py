@@ -329,3 +329,20 @@ def test_every_fact_of_the_source_page_is_on_the_site(client, content):
     ]
     missing = [fact for fact in facts if fact not in html]
     assert missing == []
+
+
+@pytest.mark.parametrize(("prefix", "heading"), [("", "Something went wrong on our side"), ("/es", "Algo salió mal")])
+def test_server_error_page_uses_the_site_design_and_language(settings, prefix, heading):
+    from django.test import Client
+
+    settings.ROOT_URLCONF = "tests.programs.failing_urls"
+    settings.PROGRAM_PHONE = "215-555-0100"
+    response = Client(raise_request_exception=False).get(f"{prefix}/broken/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert heading in html
+    assert f'<html lang="{"es" if prefix else "en"}">' in html
+    assert html.count("<h1") == 1
+    assert 'class="site-header"' in html and 'class="site-footer' in html and 'href="#main"' in html
+    assert "215-555-0100" in html
+    assert "something broke" not in html  # nothing of the error reaches the page

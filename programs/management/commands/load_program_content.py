@@ -9,7 +9,8 @@ the records in one query and writes only what is new.
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from programs.models import ContentSeed, Page, Program, Story, Study, Therapy, Video
@@ -56,7 +57,11 @@ class Command(BaseCommand):
                     continue
                 defaults = {"published": True, **{k: v for k, v in row.items() if k != key_field}}
                 obj = model(**{key_field: row[key_field]}, **defaults)
-                obj.full_clean(validate_unique=False)
+                try:
+                    obj.full_clean(validate_unique=False)
+                except ValidationError as error:
+                    # Nothing is loaded (one transaction); say which row is wrong and why.
+                    raise CommandError(f"{seed_key} in {path} is not valid: {error.message_dict}") from error
                 # get_or_create: a row staff made by hand with the same key is left alone.
                 model.objects.get_or_create(**{key_field: row[key_field]}, defaults=defaults)
                 created.append(seed_key)

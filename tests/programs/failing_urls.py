@@ -1,0 +1,13 @@
+"""A URLconf whose only page fails, to see the 500 page (tests/programs/test_views.py)."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import path
+
+
+def broken(request):
+    raise RuntimeError("something broke")
+
+
+urlpatterns = i18n_patterns(path("broken/", broken), prefix_default_language=False)
+
+handler500 = "programs.views.server_error"
