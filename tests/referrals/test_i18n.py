@@ -11,7 +11,7 @@ from django.utils.html import escape
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.models import Submission
 
-from .conftest import referral_data, spanish_url
+from .conftest import existing_patient_data, referral_data, second_opinion_data, spanish_url
 
 FORMS = [ReferralForm, SecondOpinionForm, ExistingPatientForm]
 # Words that read the same in both languages.
@@ -72,12 +72,31 @@ def test_spanish_errors_are_spanish(client):
 
 
 @pytest.mark.django_db
-def test_spanish_form_submits_and_confirms_in_spanish(client):
-    response = client.post(spanish_url("referrals:refer"), referral_data(), follow=True)
+@pytest.mark.parametrize(
+    ("url_name", "data_fn", "to"),
+    [
+        ("refer", referral_data, "doctor@example.org"),
+        ("second_opinion", second_opinion_data, "family@example.org"),
+        ("existing_patient", existing_patient_data, "family@example.org"),
+    ],
+)
+def test_each_spanish_form_submits_confirms_and_emails_in_spanish(
+    client, mailoutbox, django_capture_on_commit_callbacks, url_name, data_fn, to
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(spanish_url(f"referrals:{url_name}"), data_fn(), follow=True)
     html = response.content.decode()
+    assert response.redirect_chain[-1][0].startswith("/es/")
+    assert '<html lang="es">' in html
     assert "Gracias: recibimos su formulario" in html
     assert "día hábil" in html
-    assert Submission.objects.get().language == "es"
+    submission = Submission.objects.get()
+    assert submission.language == "es"
+    confirmation = next(m for m in mailoutbox if m.to == [to])
+    assert "Recibimos" in confirmation.subject
+    assert submission.reference in confirmation.subject
+    assert "día hábil" in confirmation.body
+    assert "business day" not in confirmation.body
 
 
 def test_catalogue_is_complete_and_compiled():

@@ -1,10 +1,13 @@
 """The public views: GET, valid POST, errors, replays, honeypot, rate limit, CSRF, request limits."""
 
+import hashlib
 import secrets
+from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from phonenumber_field.phonenumber import PhoneNumber
 
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.models import Notification, RecordItem, Submission
@@ -99,8 +102,28 @@ def test_valid_submission_stores_everything_and_redirects(
     if url_name == "existing_patient":
         assert submission.medical_record_number == "MRN0042"
         assert submission.topic == "appointment"
+    # Every field the person filled in is stored as they sent it (booleans, dates and phones in their stored form).
+    for name, posted in data.items():
+        if name in ("form_token", "documents"):
+            continue
+        stored = getattr(submission, name)
+        if isinstance(stored, bool):
+            assert stored is (posted == "on"), name
+        elif isinstance(stored, date):
+            assert stored.isoformat() == posted, name
+        elif name.endswith(("_phone", "_fax")):
+            assert (stored or "") == (PhoneNumber.from_string(posted, region="US") if posted else ""), name
+        else:
+            assert stored == posted, name
     expected_files = 0 if url_name == "existing_patient" else 2
     assert submission.attachments.count() == expected_files
+    for attachment, sent in zip(submission.attachments.order_by("pk"), data.get("documents", []), strict=True):
+        sent.seek(0)
+        content = sent.read()
+        assert attachment.original_name == sent.name
+        assert attachment.size == len(content)
+        assert attachment.sha256 == hashlib.sha256(content).hexdigest()
+        assert attachment.content_type in ("application/pdf", "image/png")
     assert len(stored_files(settings)) == expected_files
     assert len(mailoutbox) == 2  # the intake inbox and the sender
 
