@@ -67,7 +67,15 @@ def assert_text_resizes(page):
     """Root font size doubled (browser text zoom): no horizontal scrolling, heading and main still visible."""
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1, f"{page.url}: {overflow}px of horizontal scrolling at 200% text"
+    if overflow > 1:
+        wide = page.evaluate(
+            """() => [...document.body.querySelectorAll('*')]
+                  .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                  .map((el) => el.outerHTML.slice(0, 100))"""
+        )
+        raise AssertionError(
+            f"{page.url}: {overflow}px of horizontal scrolling at 200% text, from:\n" + "\n".join(wide)
+        )
     assert page.locator("main h1").first.is_visible() or page.locator("h1").first.is_visible()
     # No text cut off by a fixed-height box: every element in main that clips its overflow fits its content.
     clipped = page.evaluate(

@@ -56,10 +56,14 @@ def test_form_is_accessible_empty_and_with_errors(page, form_name, language):
         assert href.startswith("#")
         assert page.locator(href).count() == 1, href
 
+    assert_text_resizes(page)
+
     page.set_viewport_size(MOBILE)
     assert_touch_targets(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"{overflow}px of horizontal scrolling at 390px"
+    assert_text_resizes(page)  # 200% text on a phone: the error summary's long links wrap
+    assert_no_axe_violations(page, f"{form_name} with errors at 390px")
     assert_reflows(page)
 
 

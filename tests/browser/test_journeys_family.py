@@ -106,6 +106,8 @@ def test_journey_2_parent_on_a_phone_in_spanish(page, program_content):
     page.wait_for_url(re.compile(r"/es/$"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
+    # One literal check, not from the catalogue the page itself uses: the page really is Spanish.
+    expect(page.get_by_role("link", name="Pedir una cita o una segunda opinión").first).to_be_visible()
     submission = _parent_journey(page, "es")
     assert "/es/" in page.url
     assert_no_axe_violations(page, "Spanish confirmation")
