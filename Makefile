@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 export DEBUG ?= 1
 
-.PHONY: run test lint install messages bench clean
+.PHONY: run test lint install messages bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ messages: $(STAMP)
 # Public pages under gunicorn with DEBUG off, as ratios against /healthz in the same run.
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
+
+# Refresh the pictures in the README (docs/screenshots/) from the browser tests' screenshots/.
+README_SHOTS := home-390 second_opinion-form-errors-390 confirmation-390 refer-form-1280 admin-queue-1280 admin-change-1280
+screenshots: $(STAMP)
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/pytest tests/browser/test_screenshots.py
+	for shot in $(README_SHOTS); do cp screenshots/$$shot-top.png docs/screenshots/$$shot.png; done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
