@@ -6,16 +6,20 @@ and the buttons alike), so each writes its history row. Nothing here deletes.
 
 import csv
 import re
+import secrets
 from datetime import UTC
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import construct_change_message
-from django.http import StreamingHttpResponse
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -318,9 +322,55 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_export_permission(self, request):
         return request.user.has_perm("referrals.export_submission")
 
+    # --- Search without the search text in any URL ---
+    #
+    # Admin search is a GET: "?q=<patient name>" would land in the address bar, the browser's history and the
+    # web server's access log. Here the search box POSTs to search_view, which keeps the text in the session
+    # under a random key and redirects to the list with "?qk=<key>"; every link on the list carries the key.
+
+    def get_urls(self):
+        search = path("search/", self.admin_site.admin_view(self.search_view), name="referrals_submission_search")
+        return [search, *super().get_urls()]
+
+    def search_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        term = " ".join(request.POST.get(SEARCH_VAR, "").split())[:200]
+        # The list's current filters come along as hidden fields; the old search and page do not.
+        params = [
+            (key, value)
+            for key, value in request.POST.items()
+            if key not in {SEARCH_VAR, SEARCH_KEY_VAR, "csrfmiddlewaretoken", "p", "e"}
+        ]
+        if term:
+            params.append((SEARCH_KEY_VAR, remember_search(request, term)))
+        url = reverse("admin:referrals_submission_changelist")
+        return redirect(f"{url}?{urlencode(params)}" if params else url)
+
+    def changelist_view(self, request, extra_context=None):
+        key = request.GET.get(SEARCH_KEY_VAR)
+        if key is not None:
+            term = request.session.get(SEARCH_SESSION_KEY, {}).get(key)
+            if term is None:  # another browser's key, or the session ended
+                messages.info(request, gettext("That search has expired. Please search again."))
+                params = request.GET.copy()
+                del params[SEARCH_KEY_VAR]
+                url = reverse("admin:referrals_submission_changelist")
+                return redirect(f"{url}?{params.urlencode()}" if params else url)
+            request.cip_search_term = term
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        return SearchKeyChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, getattr(request, "cip_search_term", search_term))
+
     def get_preserved_filters(self, request):
-        # Keep the filters when moving between list and change page, but not
-        # the search text: it may be a patient's name.
+        # Keep the filters (and the search key) when moving between list and change page, but never the
+        # search text itself: it may be a patient's name.
         preserved = super().get_preserved_filters(request)
         if not preserved:
             return preserved
@@ -563,6 +613,35 @@ class SubmissionAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+SEARCH_VAR = "q"
+SEARCH_KEY_VAR = "qk"
+SEARCH_SESSION_KEY = "cip_admin_searches"
+SEARCHES_KEPT = 20
+
+
+def remember_search(request, term):
+    """Keep ``term`` in the session under a new random key (the last few searches only); return the key."""
+    searches = request.session.get(SEARCH_SESSION_KEY, {})
+    key = secrets.token_urlsafe(9)
+    searches[key] = term
+    request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return key
+
+
+class SearchKeyChangeList(ChangeList):
+    """The changelist for a search made through ``search_view``: ``qk`` names the search, and is not a filter."""
+
+    def get_filters_params(self, params=None):
+        params = super().get_filters_params(params)
+        params.pop(SEARCH_KEY_VAR, None)
+        return params
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Show the words in the search box (the page body, not the URL).
+        self.query = getattr(request, "cip_search_term", self.query)
 
 
 class _Echo:

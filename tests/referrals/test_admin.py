@@ -14,7 +14,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import AccessLog, Note, RecordItem, StatusChange, Submission
 from tests.referrals.coordinator_fixtures import verified_client
-from tests.referrals.factories import make_submission
+from tests.referrals.factories import make_coordinator, make_submission
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:referrals_submission_changelist")
@@ -413,3 +413,53 @@ def test_search_uses_the_trigram_index_on_postgresql(coordinator_client):
     assert "submission_patient_name_trgm" in plan
     response = coordinator_client.get(CHANGELIST, {"q": "searchname"})
     assert len(references(response)) == 1
+
+
+SEARCH = reverse("admin:referrals_submission_search")
+
+
+def test_search_box_posts_so_the_search_text_never_reaches_a_url(coordinator_client):
+    target = make_submission(patient_name="Privatename Kid")
+    make_submission(patient_name="Someone Else")
+    html = coordinator_client.get(CHANGELIST, {"status": "new"}).content.decode()
+    assert f'method="post" action="{SEARCH}"' in html
+
+    response = coordinator_client.post(SEARCH, {"q": "  Privatename  ", "status": "new", "p": "3"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert "privatename" not in location.lower()
+    assert re.fullmatch(rf"{CHANGELIST}\?status=new&qk=[\w-]+", location), location
+
+    response = coordinator_client.get(location)
+    assert references(response) == [target.reference]
+    html = response.content.decode()
+    assert 'value="Privatename"' in html  # the words stay in the search box (the page, not the URL)
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs and not [href for href in hrefs if "privatename" in href.lower() or "q=" in href]
+    assert any("qk=" in href for href in hrefs)  # sorting, filters and the change page keep the search
+    # The change page's way back to the list keeps the search by its key, not by its words.
+    change = re.search(rf'href="([^"]*/{target.pk}/change/[^"]*)"', html).group(1)
+    assert "qk" in change and "privatename" not in change.lower()
+
+
+def test_an_empty_search_shows_the_whole_list_with_its_filters(coordinator_client):
+    response = coordinator_client.post(SEARCH, {"q": "  ", "status": "new"})
+    assert response["Location"] == f"{CHANGELIST}?status=new"
+
+
+def test_a_search_key_works_only_in_the_session_that_made_it(coordinator_client, coordinator):
+    make_submission(patient_name="Privatename Kid")
+    location = coordinator_client.post(SEARCH, {"q": "Privatename"})["Location"]
+    other = verified_client(make_coordinator("bea"))
+    response = other.get(location)
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert "expired" in str(list(other.get(CHANGELIST).context["messages"])[0])
+
+
+def test_search_needs_a_signed_in_coordinator_and_a_post(coordinator_client, client):
+    assert coordinator_client.get(SEARCH).status_code == 405
+    response = client.post(SEARCH, {"q": "Privatename"})
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert "privatename" not in response["Location"].lower()
