@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from programs.views import bad_request, permission_denied
+
 from . import services
 from .forms import FORM_TOKEN_RE, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
 from .models import Submission
@@ -44,8 +46,6 @@ def guard_uploads(view):
             except ValueError:
                 length = -1
             if length < 0:
-                from programs.views import bad_request
-
                 return bad_request(request)
             if length > max_body_bytes():
                 return render(
@@ -157,6 +157,4 @@ def _confirmation_context(submission):
 
 def csrf_failure(request, reason=""):
     """A form whose CSRF check failed (usually left open too long): the site's 403 page, not Django's."""
-    from programs.views import permission_denied
-
     return permission_denied(request)
