@@ -6,8 +6,10 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 export DEBUG ?= 1
+# Links in emails (the intake notice's admin link) point at the port `make run` serves.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install messages bench screenshots clean
+.PHONY: run coordinator test lint install messages bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +23,16 @@ run: $(STAMP)
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_program_content
 	@echo ""
-	@echo "To sign in to the coordinators' admin at http://127.0.0.1:$(PORT)/admin/ create a login:"
-	@echo "    $(BIN)/python manage.py createcoordinator --username YOURNAME --email you@example.org"
+	@echo "To sign in to the coordinators' admin at http://127.0.0.1:$(PORT)/admin/ create a login (in another terminal):"
+	@echo "    make coordinator USERNAME=YOURNAME EMAIL=you@example.org"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# A coordinator's login, with the same settings and database as `make run`. Asks for the password
+# (or reads DJANGO_COORDINATOR_PASSWORD).
+coordinator: $(STAMP)
+	@test -n "$(USERNAME)" && test -n "$(EMAIL)" || { echo "Usage: make coordinator USERNAME=nurse EMAIL=nurse@example.org"; exit 2; }
+	$(BIN)/python manage.py createcoordinator --username "$(USERNAME)" --email "$(EMAIL)"
 
 # Tests run with DEBUG off (like production) and a throwaway key.
 test: $(STAMP)
@@ -44,11 +52,16 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
 
-# Refresh the pictures in the README (docs/screenshots/) from the browser tests' screenshots/.
+# Refresh the pictures in the README (docs/screenshots/) from a new run of the browser tests, which write
+# to SCREENSHOT_DIR (screenshots/ unless set). Without Chromium it fails (REQUIRE_BROWSER) and copies nothing;
+# the old pictures are removed first, so none can pass for new.
 README_SHOTS := home-390 second_opinion-form-errors-390 confirmation-390 refer-form-1280 admin-queue-1280 admin-change-1280
+SHOT_DIR = $(or $(SCREENSHOT_DIR),screenshots)
 screenshots: $(STAMP)
-	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/pytest tests/browser/test_screenshots.py
-	for shot in $(README_SHOTS); do cp screenshots/$$shot-top.png docs/screenshots/$$shot.png; done
+	for shot in $(README_SHOTS); do rm -f "$(SHOT_DIR)/$$shot-top.png"; done
+	REQUIRE_BROWSER=1 SCREENSHOT_DIR="$(SHOT_DIR)" DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} \
+		$(BIN)/pytest tests/browser/test_screenshots.py
+	for shot in $(README_SHOTS); do cp "$(SHOT_DIR)/$$shot-top.png" docs/screenshots/$$shot.png || exit 1; done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

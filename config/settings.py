@@ -67,19 +67,22 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "phonenumber_field",
+    "core",
     "programs",
     "referrals",
 ]
 
 MIDDLEWARE = [
     # First: /healthz answers before sessions, the database or the HTTPS redirect.
-    "config.health.HealthCheckMiddleware",
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "programs.middleware.MethodNotAllowedPageMiddleware",
+    # A NUL byte in a URL, query, cookie or form body gets a 400 before any view or query sees it.
+    "core.middleware.RejectNulBytesMiddleware",
+    "core.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,8 +173,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents: a private folder that no URL serves. Only the
+# permission-checked download view reads from it. "private" is the storage the
+# uploads use: object storage later is a change here, not in the code.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": PRIVATE_MEDIA_ROOT,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -181,9 +196,6 @@ STORAGES = {
     },
 }
 
-# Uploaded documents: a private folder that no URL serves. Only the
-# permission-checked download view reads from it.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)
 # Request limits: non-file form data, and field count. Bigger bodies get a 400.
@@ -199,8 +211,10 @@ RATELIMIT_WINDOW_SECONDS = env_int("RATELIMIT_WINDOW_SECONDS", 3600)
 # The program's phone number for people who cannot use a form (shown on the
 # "please wait" page when the limit is reached). Blank: the page says to call the office.
 PROGRAM_PHONE = env("PROGRAM_PHONE", "")
+# Where core's error pages find the published phone when PROGRAM_PHONE is blank (core never imports programs).
+PROGRAM_PHONE_LOOKUP = "programs.models.published_phone"
 # A failed CSRF check (usually a form left open too long) gets our own 403 page.
-CSRF_FAILURE_VIEW = "referrals.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # The program's promises, in business days (weekends and HOLIDAYS excluded).
 FIRST_CONTACT_BUSINESS_DAYS = env_int("FIRST_CONTACT_BUSINESS_DAYS", 1)
@@ -238,12 +252,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Lockouts count the same client address as the rate limit and the access log (X-Forwarded-For behind
+# TRUSTED_PROXY_COUNT proxies), not the proxy's own address: else anyone could lock a coordinator out.
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the timeout counts idle time
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "admin:login"
+# After signing in with no page to return to: the coordinators' queue (Django's default is /accounts/profile/).
+LOGIN_REDIRECT_URL = "admin:referrals_submission_changelist"
 
 # HTTPS and cookies. Secure unless DEBUG; SECURE_SSL_REDIRECT can be turned off
 # when a proxy already redirects.
@@ -276,7 +295,7 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }

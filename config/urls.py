@@ -1,6 +1,6 @@
 """URLs. Public pages sit under i18n_patterns: English at /, Spanish at /es/.
 
-/healthz is answered by config.health.HealthCheckMiddleware, before any of these.
+/healthz is answered by core.health.HealthCheckMiddleware, before any of these.
 """
 
 from django.conf.urls.i18n import i18n_patterns
@@ -14,6 +14,7 @@ from programs.sitemaps import sitemaps
 
 urlpatterns = [
     path("robots.txt", program_views.robots_txt, name="robots_txt"),
+    path("", include("core.icons")),  # /favicon.ico, /apple-touch-icon.png...
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
@@ -25,7 +26,7 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-handler400 = "programs.views.bad_request"
-handler403 = "programs.views.permission_denied"
-handler404 = "programs.views.page_not_found"
-handler500 = "programs.views.server_error"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -123,6 +123,12 @@ class Program(models.Model):
         return reverse("programs:home")
 
 
+def published_phone():
+    """The published program's phone, or "" (settings.PROGRAM_PHONE_LOOKUP: core's error pages ask for it)."""
+    program = Program.objects.published().only("contact_phone").first()
+    return program.contact_phone if program else ""
+
+
 class Highlight(models.Model):
     """A fact about the program, with the source that backs it."""
 

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -109,43 +107,3 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
-
-
-def error_page(request, status, heading, message):
-    """The site's error page (errors/error.html) with a heading and a message."""
-    return render(request, "errors/error.html", {"heading": heading, "message": message}, status=status)
-
-
-def bad_request(request, exception=None):
-    return error_page(
-        request,
-        400,
-        _("We could not read that request"),
-        _("Something in the request was not right, so nothing was saved. Please go back and try again."),
-    )
-
-
-def permission_denied(request, exception=None):
-    return error_page(
-        request,
-        403,
-        _("You can't open this page"),
-        _(
-            "You do not have permission to see this page, or your form expired. "
-            "If you were sending a form, please go back, reload the page and send it again."
-        ),
-    )
-
-
-def page_not_found(request, exception=None):
-    return error_page(
-        request,
-        404,
-        _("We can't find that page"),
-        _("The page may have moved, or the address may have a typo."),
-    )
-
-
-def server_error(request):
-    # Nothing from the database: the error may have come from it. PROGRAM_PHONE is a setting.
-    return render(request, "500.html", {"program_phone": settings.PROGRAM_PHONE}, status=500)

@@ -1,5 +1,5 @@
 """
-The email outbox. ``services`` writes ``Notification`` rows in the submission's
+The email outbox. ``services.intake`` writes ``Notification`` rows in the submission's
 transaction; ``send_pending`` sends them after commit, and the management
 command ``send_pending_notifications`` sends whatever a failure left behind.
 

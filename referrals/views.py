@@ -11,12 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from programs.views import bad_request, permission_denied
+from core.ratelimit import ratelimit_posts
+from core.views import bad_request, request_too_large
 
-from . import services
-from .forms import FORM_TOKEN_RE, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
+from . import selectors
+from .forms import FORM_TOKEN_RE, HONEYPOT_FIELD, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
 from .models import Submission
-from .ratelimit import ratelimit_posts
+from .services import intake
 from .uploads import record_altered_file_names
 from .validators import display_name, validate_file_name
 
@@ -48,26 +49,11 @@ def guard_uploads(view):
             if length < 0:
                 return bad_request(request)
             if length > max_body_bytes():
-                return render(
-                    request,
-                    "errors/error.html",
-                    {
-                        "heading": _("Your files are too big to send"),
-                        "message": _(
-                            "Nothing was saved. Each file can be at most %(max_mb)d MB, and you can send up to "
-                            "%(max_files)d files. Please go back, choose smaller files or fewer files, and send "
-                            "the form again."
-                        )
-                        % {
-                            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-                            "max_files": settings.UPLOAD_MAX_FILES,
-                        },
-                    },
-                    status=413,
-                )
+                return request_too_large(request)
             record_altered_file_names(request)
         return protected(request, *args, **kwargs)
 
+    wrapper.parses_own_uploads = True  # core's NUL guard leaves the body to this view's form
     return wrapper
 
 
@@ -92,22 +78,22 @@ def _file_names_are_safe(request, form):
     return False
 
 
-def _intake(request, form_class, submit, template):
+def _intake(request, form_class, template):
     if request.method == "POST":
-        if (request.POST.get("website") or "").strip():
+        if (request.POST.get(HONEYPOT_FIELD) or "").strip():
             # The honeypot is filled: a bot. Store nothing, answer as usual, and count it (no form content
             # logged) so a browser that autofills the hidden field would show up in the logs.
             logger.info("honeypot filled on %s; nothing stored", request.resolver_match.url_name)
             return render(request, "referrals/confirmation.html", _confirmation_context(None))
         token = request.POST.get("form_token", "")
-        existing = services.find_submission_by_form_token(token) if FORM_TOKEN_RE.match(token) else None
+        existing = selectors.submission_for_form_token(token) if FORM_TOKEN_RE.match(token) else None
         if existing is not None:  # a reload, a double click or a replay
             return redirect("referrals:confirmation", token=existing.confirmation_token)
         form = form_class(request.POST, request.FILES)
         valid = form.is_valid()
         if _file_names_are_safe(request, form) and valid:
-            submission = submit(
-                data=form.cleaned_data, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
+            submission = intake.submit(
+                form=form, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
             )
             return redirect("referrals:confirmation", token=submission.confirmation_token)
     else:
@@ -120,7 +106,7 @@ def _intake(request, form_class, submit, template):
 @ratelimit_posts
 @guard_uploads
 def refer(request):
-    return _intake(request, ReferralForm, services.submit_referral, "referrals/refer.html")
+    return _intake(request, ReferralForm, "referrals/refer.html")
 
 
 @never_cache
@@ -128,7 +114,7 @@ def refer(request):
 @ratelimit_posts
 @guard_uploads
 def second_opinion(request):
-    return _intake(request, SecondOpinionForm, services.submit_second_opinion, "referrals/second_opinion.html")
+    return _intake(request, SecondOpinionForm, "referrals/second_opinion.html")
 
 
 @never_cache
@@ -136,7 +122,7 @@ def second_opinion(request):
 @ratelimit_posts
 @guard_uploads
 def existing_patient(request):
-    return _intake(request, ExistingPatientForm, services.submit_existing_patient, "referrals/existing_patient.html")
+    return _intake(request, ExistingPatientForm, "referrals/existing_patient.html")
 
 
 @never_cache
@@ -153,8 +139,3 @@ def _confirmation_context(submission):
         "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
         "review_days": settings.REVIEW_BUSINESS_DAYS,
     }
-
-
-def csrf_failure(request, reason=""):
-    """A form whose CSRF check failed (usually left open too long): the site's 403 page, not Django's."""
-    return permission_denied(request)

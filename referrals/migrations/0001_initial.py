@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, storage=referrals.models.private_storage_callable, upload_to='documents/%Y/%m/')),
+                ('file', models.FileField(max_length=255, storage=referrals.models.submission.private_storage, upload_to='documents/%Y/%m/')),
                 ('original_name', models.CharField(max_length=255, verbose_name='file name as sent')),
                 ('content_type', models.CharField(max_length=50, verbose_name='detected type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),

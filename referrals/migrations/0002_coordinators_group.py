@@ -3,19 +3,8 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-COORDINATOR_PERMISSIONS = [
-    ("submission", "view_submission"),
-    ("submission", "change_submission"),
-    ("submission", "export_submission"),
-    ("submission", "download_attachment"),
-    ("submission", "view_dashboard"),
-    ("note", "view_note"),
-    ("note", "add_note"),
-    ("attachment", "view_attachment"),
-    ("recorditem", "view_recorditem"),
-    ("recorditem", "change_recorditem"),
-    ("statuschange", "view_statuschange"),
-]
+# The one list of the group's permissions (a later change to it comes with its own data migration).
+from referrals.roles import COORDINATORS_GROUP, coordinator_permissions
 
 
 def create_group(apps, schema_editor):
@@ -28,16 +17,12 @@ def create_group(apps, schema_editor):
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Coordinators")
-    permissions = [
-        Permission.objects.get(content_type__app_label="referrals", content_type__model=model, codename=codename)
-        for model, codename in COORDINATOR_PERMISSIONS
-    ]
-    group.permissions.set(permissions)
+    group, _created = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    group.permissions.set(coordinator_permissions(Permission))
 
 
 def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name="Coordinators").delete()
+    apps.get_model("auth", "Group").objects.filter(name=COORDINATORS_GROUP).delete()
 
 
 class Migration(migrations.Migration):

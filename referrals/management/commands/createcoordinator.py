@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from referrals.models import COORDINATORS_GROUP
+from referrals.roles import COORDINATORS_GROUP
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Forms for the coordinators' admin: sign-in with a TOTP code, the workflow panel, and the action pages.
 
-They validate only; the admin calls ``referrals.services`` to write.
+They validate only; what they ask for is done by ``referrals.services``.
 """
 
 from django import forms
@@ -8,9 +8,10 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from referrals.admin.two_factor import confirmed_devices
 from referrals.models import RecordItem, Submission
+from referrals.services import workflow
 
 
 def coordinators():
@@ -39,7 +40,7 @@ class StaffLoginForm(AdminAuthenticationForm):
         user = self.get_user()
         if user is None:
             return cleaned
-        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+        devices = list(confirmed_devices(user))
         if not devices:
             return cleaned
         token = (cleaned.get("otp_token") or "").strip()
@@ -117,7 +118,9 @@ _RECORD_PREFIX = "record_"
 class SubmissionWorkflowForm(forms.ModelForm):
     """The change page's workflow panel. No model field is edited directly: the admin calls the services."""
 
-    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
+    # Not named like the admin's actions (assign_to_me, mark_contacted): in view-only mode the admin would call
+    # the action method of that name to display the field.
+    assign_me = forms.BooleanField(label=_("Assign to me"), required=False)
     # show_hidden_initial: a field counts as changed only if the coordinator changed it on the page, so saving
     # a page opened before a colleague's change does not undo that change.
     assign_to = forms.ModelChoiceField(
@@ -127,7 +130,7 @@ class SubmissionWorkflowForm(forms.ModelForm):
         empty_label=_("(unassigned)"),
         show_hidden_initial=True,
     )
-    mark_contacted = forms.BooleanField(
+    contacted_now = forms.BooleanField(
         label=_("Family contacted now"),
         required=False,
         help_text=_("The first contact sets the first-contact time; later ones are kept in the history."),
@@ -187,6 +190,37 @@ class SubmissionWorkflowForm(forms.ModelForm):
             self, cleaned.get("new_status"), decline_reason="set_decline_reason", consult_date="set_consult_date"
         )
         return cleaned
+
+    def workflow_steps(self, *, submission, by):
+        """The service calls this valid form asks for, in order, each ready to run (and to be refused alone)."""
+        data = self.cleaned_data
+        steps = []
+        if data.get("assign_me"):
+            steps.append(lambda: workflow.assign(submission=submission, to=by, by=by))
+        elif "assign_to" in self.changed_data:
+            steps.append(lambda: workflow.assign(submission=submission, to=data.get("assign_to"), by=by))
+        if data.get("contacted_now"):
+            steps.append(lambda: workflow.mark_contacted(submission=submission, by=by))
+        for item, state in self.record_changes():
+            steps.append(
+                lambda item=item, state=state: workflow.set_record_item(
+                    submission=submission, item=item, state=state, by=by
+                )
+            )
+        if data.get("new_status"):
+            steps.append(
+                lambda: workflow.transition(
+                    submission=submission,
+                    to_status=data["new_status"],
+                    by=by,
+                    note=data.get("status_note", ""),
+                    decline_reason=data.get("set_decline_reason", ""),
+                    consult_date=data.get("set_consult_date"),
+                )
+            )
+        if data.get("new_note", "").strip():
+            steps.append(lambda: workflow.add_note(submission=submission, body=data["new_note"], by=by))
+        return steps
 
 
 # One choice per checklist line, declared on the class so the admin's fieldsets can name them.

@@ -4,8 +4,6 @@ Registered by ``CipAdminSite.get_urls`` under /admin/.
 """
 
 import base64
-import statistics
-from datetime import datetime, time, timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -13,24 +11,22 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import TruncWeek
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals import services
-from referrals.admin_forms import TokenForm
-from referrals.business_days import business_days_between
-from referrals.client_address import client_ip
-from referrals.models import AccessLog, Attachment, Submission
+from core.client_address import client_ip
+from referrals import selectors
+from referrals.admin.forms import TokenForm
+from referrals.admin.two_factor import has_confirmed_device
+from referrals.models import AccessLog, Attachment
+from referrals.services import audit
 
 
 def download_attachment(request, pk):
@@ -42,7 +38,7 @@ def download_attachment(request, pk):
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as error:
         raise Http404 from error
-    services.record_access(
+    audit.record_access(
         user=request.user,
         action=AccessLog.Action.DOWNLOAD,
         submissions=[attachment.submission],
@@ -58,26 +54,6 @@ def download_attachment(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _weekly_counts(today):
-    """Submissions per week (Monday-based) for the last 12 weeks, oldest first, in one query."""
-    this_monday = today - timedelta(days=today.weekday())
-    weeks = [this_monday - timedelta(weeks=n) for n in range(11, -1, -1)]
-    start = timezone.make_aware(datetime.combine(weeks[0], time.min))
-    rows = (
-        Submission.objects.filter(received_at__gte=start)
-        .annotate(week=TruncWeek("received_at"))
-        .values("week")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    by_week = {}
-    for row in rows:
-        week = row["week"]
-        week = timezone.localdate(week) if hasattr(week, "hour") else week
-        by_week[week] = by_week.get(week, 0) + row["count"]
-    return [(week, by_week.get(week, 0)) for week in weeks]
 
 
 def _chart(weekly):
@@ -101,42 +77,15 @@ def _chart(weekly):
     return {"bars": bars, "width": len(weekly) * (width + gap), "height": height, "label_y": height + 16}
 
 
-def _median_business_days(pairs):
-    values = [business_days_between(timezone.localdate(start), timezone.localdate(end)) for start, end in pairs if end]
-    return statistics.median(values) if values else None
-
-
 def dashboard(request):
     if not request.user.has_perm("referrals.view_dashboard"):
         raise PermissionDenied
-    today = timezone.localdate()
-    since = timezone.now() - timedelta(days=90)
-    open_by_status = dict(
-        Submission.objects.open()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .order_by()
-        .values_list("status", "count")
-    )
-    weekly = _weekly_counts(today)
+    figures = selectors.dashboard_figures()
     context = {
         **admin_site_context(request),
         "title": _("Intake dashboard"),
-        "open_by_status": [
-            (label, open_by_status.get(value, 0))
-            for value, label in Submission.Status.choices
-            if value in Submission.OPEN_STATUSES
-        ],
-        "open_total": sum(open_by_status.values()),
-        "overdue": Submission.objects.overdue(today).count(),
-        "weekly": weekly,
-        "chart": _chart(weekly),
-        "median_first_contact": _median_business_days(
-            Submission.objects.filter(first_contacted_at__gte=since).values_list("received_at", "first_contacted_at")
-        ),
-        "median_decision": _median_business_days(
-            Submission.objects.filter(decided_at__gte=since).values_list("received_at", "decided_at")
-        ),
+        **figures,
+        "chart": _chart(figures["weekly"]),
     }
     return TemplateResponse(request, "referrals/admin/dashboard.html", context)
 
@@ -183,7 +132,7 @@ def otp_enrol(request):
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return redirect_to_login(request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME)
-    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+    if has_confirmed_device(user):
         if user.is_verified():
             messages.info(request, _("Your authenticator is already set up."))
             return redirect("admin:index")

@@ -17,11 +17,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.shortcuts import render
 
-from referrals.client_address import client_ip
+from core.client_address import client_ip
+from core.views import too_many_requests
 
-logger = logging.getLogger("referrals.ratelimit")
+logger = logging.getLogger("core.ratelimit")
 
 
 def client_key(request):
@@ -64,31 +64,13 @@ def hit(request, scope="intake"):
     return count <= settings.RATELIMIT_POSTS
 
 
-def program_phone():
-    """The number to call instead: the PROGRAM_PHONE setting, else the program's published phone."""
-    if settings.PROGRAM_PHONE:
-        return settings.PROGRAM_PHONE
-    from programs.models import Program
-
-    program = Program.objects.published().only("contact_phone").first()
-    return program.contact_phone if program else ""
-
-
 def ratelimit_posts(view):
     """Answer 429 with a helpful page when a client sends too many forms."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "POST" and not hit(request):
-            minutes = max(int(settings.RATELIMIT_WINDOW_SECONDS) // 60, 1)
-            response = render(
-                request,
-                "referrals/ratelimited.html",
-                {"minutes": minutes, "program_phone": program_phone()},
-                status=429,
-            )
-            response["Retry-After"] = str(settings.RATELIMIT_WINDOW_SECONDS)
-            return response
+            return too_many_requests(request)
         return view(request, *args, **kwargs)
 
     return wrapper

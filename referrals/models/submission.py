@@ -1,66 +1,35 @@
-"""
-What arrives through the public forms, and what coordinators do with it.
+"""``Submission``: one table for the three kinds, so there is one queue. ``reference`` is its only public identity."""
 
-One ``Submission`` table holds all three kinds (referral, second opinion,
-existing patient) so there is one queue. Its ``reference`` is the only identity
-people see: ``__str__`` returns it, so no patient name reaches the admin's log.
-
-``StatusChange``, ``Note`` and ``AccessLog`` are append-only.
-``Notification`` is the email outbox.
-"""
-
-import os
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
-from django.db.models.functions import Upper
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from referrals import business_days
 from referrals.business_days import add_business_days, business_days_between
-
-# The staff group whose members triage submissions (created by migration 0002).
-COORDINATORS_GROUP = "Coordinators"
-
-
-class PrivateStorage(FileSystemStorage):
-    """Uploaded documents: a folder no URL serves (``PRIVATE_MEDIA_ROOT``).
-
-    The location is read from settings on every use, so a test can point it at
-    a temporary folder. ``base_url`` is None: ``file.url`` raises, on purpose.
-    """
-
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-    @property
-    def file_permissions_mode(self):
-        return 0o600
-
-    @property
-    def directory_permissions_mode(self):
-        return 0o700
+from referrals.models.queryset import SubmissionQuerySet
+from referrals.roles import COORDINATORS_GROUP
 
 
-private_storage = PrivateStorage()
+class _PrivateStorage(LazyObject):
+    """``STORAGES["private"]``, looked up on first use: the storage is a setting, never a subclass here."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private_storage = _PrivateStorage()
+
+
+def private_storage():
+    """Where uploaded documents live: ``STORAGES["private"]`` (by default a folder no URL serves)."""
+    return _private_storage
 
 
 def age_on(dob: date, on: date) -> int:
@@ -68,8 +37,8 @@ def age_on(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-def private_storage_callable():
-    return private_storage
+# The choices below are Submission.Kind, .Status, .Urgency and .Language: use those names. They are defined
+# at module level only because Submission.Meta's constraints (a separate class scope) must reach them.
 
 
 class SubmissionKind(models.TextChoices):
@@ -95,79 +64,6 @@ class SubmissionUrgency(models.TextChoices):
 class SubmissionLanguage(models.TextChoices):
     ENGLISH = "en", _("English")
     SPANISH = "es", _("Spanish")
-
-
-def _local_midnight_after(day: date) -> datetime:
-    """The first instant of the day after ``day`` in the site's time zone."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-class SubmissionQuerySet(models.QuerySet):
-    """The coordinators' reads: the open queue, what is overdue, who owns what."""
-
-    def open(self):
-        return self.filter(status__in=_OPEN_STATUSES)
-
-    def assigned_to(self, user):
-        return self.filter(assigned_to=user)
-
-    def unassigned(self):
-        return self.filter(assigned_to__isnull=True)
-
-    @staticmethod
-    def overdue_q(today=None):
-        """Open, and past a promise: first contact not made in time, or no decision in time after records arrived.
-
-        Business days become plain datetime comparisons: anything received on or
-        before the last start date already due is overdue (see business_days).
-        """
-        today = today or timezone.localdate()
-        contact_cutoff = _local_midnight_after(
-            business_days.last_start_already_due(today, settings.FIRST_CONTACT_BUSINESS_DAYS)
-        )
-        review_cutoff = _local_midnight_after(
-            business_days.last_start_already_due(today, settings.REVIEW_BUSINESS_DAYS)
-        )
-        return Q(status__in=_OPEN_STATUSES) & (
-            Q(first_contacted_at__isnull=True, received_at__lt=contact_cutoff)
-            | Q(records_completed_at__lt=review_cutoff)
-        )
-
-    def overdue(self, today=None):
-        return self.filter(self.overdue_q(today))
-
-    def not_overdue(self, today=None):
-        return self.exclude(self.overdue_q(today))
-
-    def with_duplicate_flag(self):
-        """``is_likely_duplicate``: another open submission has the same patient name (any case) and date of birth."""
-        others = (
-            Submission.objects.open()
-            .annotate(upper_name=Upper("patient_name"))
-            .filter(upper_name=Upper(OuterRef("patient_name")), patient_dob=OuterRef("patient_dob"))
-            .exclude(pk=OuterRef("pk"))
-        )
-        return self.annotate(is_likely_duplicate=Exists(others))
-
-    def for_queue(self, today=None):
-        """Annotations for the coordinators' list: duplicate flag, overdue flag, and the default order.
-
-        Urgent open submissions first, then overdue ones, then the rest of the
-        open queue, then closed ones; the oldest first within each group.
-        """
-        open_q = Q(status__in=_OPEN_STATUSES)
-        return (
-            self.with_duplicate_flag()
-            .annotate(
-                is_overdue=Case(When(self.overdue_q(today), then=Value(True)), default=Value(False)),
-                urgent_rank=Case(When(open_q & Q(urgency=SubmissionUrgency.URGENT), then=Value(0)), default=Value(1)),
-                open_rank=Case(When(open_q, then=Value(0)), default=Value(1)),
-            )
-            .order_by("urgent_rank", "-is_overdue", "open_rank", "received_at", "pk")
-        )
-
-
-_OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_RECORDS)
 
 
 class Submission(models.Model):
@@ -404,7 +300,6 @@ class Submission(models.Model):
         return add_business_days(timezone.localdate(self.records_completed_at), settings.REVIEW_BUSINESS_DAYS)
 
     def business_days_waiting(self, today=None):
-
         return business_days_between(timezone.localdate(self.received_at), today or timezone.localdate())
 
     def due_state(self, today=None):
@@ -431,6 +326,7 @@ class Submission(models.Model):
 
         Uses the prefetched ``record_items`` when present (no extra query per row).
         """
+        RecordItem = self.record_items.model  # noqa: N806 (the model class)
         states = dict.fromkeys(RecordItem.Item.values, RecordItem.State.MISSING)
         for record in self.record_items.all():
             states[record.item] = record.state
@@ -439,189 +335,4 @@ class Submission(models.Model):
     @property
     def records_complete(self):
         """Derived from the checklist: complete when no item is missing."""
-        return RecordItem.State.MISSING not in self.record_states().values()
-
-
-class Attachment(models.Model):
-    """A document a submitter uploaded. The file lives under a server-made name."""
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage_callable, upload_to="documents/%Y/%m/", max_length=255)
-    original_name = models.CharField(_("file name as sent"), max_length=255)
-    content_type = models.CharField(_("detected type"), max_length=50)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-        verbose_name = _("document")
-        verbose_name_plural = _("documents")
-
-    def __str__(self):
-        return f"{self.submission_id}-{self.pk}"
-
-
-class RecordItem(models.Model):
-    """One line of a submission's records checklist."""
-
-    class Item(models.TextChoices):
-        PATHOLOGY = "pathology", _("Pathology report")
-        FLOW_MRD = "flow_mrd", _("Flow cytometry / MRD report")
-        TREATMENT_SUMMARY = "treatment_summary", _("Treatment summary")
-        INSURANCE_CARD = "insurance_card", _("Insurance card")
-        OTHER = "other", _("Other")
-
-    class State(models.TextChoices):
-        MISSING = "missing", _("Missing")
-        RECEIVED = "received", _("Received")
-        NOT_NEEDED = "not_needed", _("Not needed")
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="record_items")
-    item = models.CharField(_("record"), max_length=20, choices=Item)
-    state = models.CharField(_("state"), max_length=12, choices=State, default=State.MISSING)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        ordering = ["submission", "item"]
-        verbose_name = _("record")
-        verbose_name_plural = _("records checklist")
-        constraints = [
-            models.UniqueConstraint(fields=["submission", "item"], name="recorditem_unique_per_submission"),
-            models.CheckConstraint(
-                condition=Q(state__in=["missing", "received", "not_needed"]), name="recorditem_state_valid"
-            ),
-        ]
-
-    def __str__(self):
-        return self.get_item_display()
-
-
-class StatusChange(models.Model):
-    """History: every change a coordinator makes (status, assignment, contact, records). Append-only."""
-
-    class Action(models.TextChoices):
-        STATUS = "status", _("Status changed")
-        ASSIGNED = "assigned", _("Assigned")
-        CONTACTED = "contacted", _("Family contacted")
-        RECORDS = "records", _("Records checklist")
-
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="history")
-    action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.STATUS)
-    from_value = models.CharField(_("from"), max_length=100, blank=True)
-    to_value = models.CharField(_("to"), max_length=100, blank=True)
-    note = models.TextField(_("note"), max_length=4000, blank=True)
-    # PROTECT: the history must keep saying who. Staff who leave are deactivated, not deleted.
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    changed_at = models.DateTimeField(_("when"), default=timezone.now)
-
-    class Meta:
-        ordering = ["changed_at", "pk"]
-        verbose_name = _("history entry")
-        verbose_name_plural = _("history")
-
-    def __str__(self):
-        return f"{self.get_action_display()}: {self.from_label} → {self.to_label}"
-
-    def _label(self, value):
-        """A stored code as people read it: "in_review" -> "In review", "pathology: received" -> "Pathology report: Received"."""
-        if not value:
-            return "—"
-        if self.action == self.Action.STATUS and value in SubmissionStatus.values:
-            return str(SubmissionStatus(value).label)
-        if self.action == self.Action.RECORDS:
-            item, _sep, state = value.partition(": ")
-            if item in RecordItem.Item.values and state in RecordItem.State.values:
-                return f"{RecordItem.Item(item).label}: {RecordItem.State(state).label}"
-        return value
-
-    @property
-    def from_label(self):
-        return self._label(self.from_value)
-
-    @property
-    def to_label(self):
-        return self._label(self.to_value)
-
-
-class Note(models.Model):
-    """An internal note on a submission. Append-only."""
-
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    body = models.TextField(_("note"), max_length=8000)
-    created_at = models.DateTimeField(_("written"), default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name = _("note")
-        verbose_name_plural = _("notes")
-
-    def __str__(self):
-        return f"Note {self.pk}"  # never the body: it may hold PHI
-
-
-class AccessLog(models.Model):
-    """Who looked at, downloaded or exported what. Append-only; superusers read it."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", _("Viewed")
-        DOWNLOAD = "download", _("Downloaded a document")
-        EXPORT = "export", _("Exported")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    username = models.CharField(_("user name"), max_length=150)
-    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
-    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
-    object_repr = models.CharField(_("object"), max_length=200)
-    action = models.CharField(_("action"), max_length=10, choices=Action)
-    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("access log entry")
-        verbose_name_plural = _("access log")
-
-    def __str__(self):
-        return f"{self.username} {self.action} {self.object_repr}"
-
-
-class Notification(models.Model):
-    """The email outbox. Written in the submission's transaction; sent after commit.
-
-    Nothing with PHI is stored here: subject and body are rendered from the
-    submission's reference, kind and urgency when the email is sent.
-    """
-
-    class Kind(models.TextChoices):
-        SUBMITTER_CONFIRMATION = "submitter_confirmation", _("Confirmation to the sender")
-        INTAKE_NOTICE = "intake_notice", _("Notice to the intake inbox")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notifications")
-    kind = models.CharField(max_length=30, choices=Kind)
-    to_email = models.EmailField(max_length=254)
-    language = models.CharField(max_length=5, default="en")
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["submission", "kind"], name="notification_once_per_kind"),
-            models.CheckConstraint(
-                condition=Q(state__in=["pending", "sending", "sent"]), name="notification_state_valid"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} for {self.submission_id}"
+        return self.record_items.model.State.MISSING not in self.record_states().values()

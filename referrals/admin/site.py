@@ -6,31 +6,13 @@ Installed as Django's default admin site by ``referrals.apps.CipAdminConfig``, s
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from referrals.admin_forms import StaffLoginForm
-
-
-def is_verified(user):
-    """django_otp's ``is_verified()``; right after sign-in (before OTPMiddleware ran again) the device tells."""
-    check = getattr(user, "is_verified", None)
-    if callable(check):
-        return check()
-    return getattr(user, "otp_device", None) is not None
-
-
-def needs_enrolment(request):
-    """A signed-in staff member who must still confirm an authenticator before using the admin."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user = request.user
-    if not (settings.OTP_REQUIRED and user.is_active and user.is_staff):
-        return False
-    if is_verified(user):
-        return False
-    return not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+from referrals.admin.forms import StaffLoginForm
+from referrals.admin.two_factor import is_verified, needs_enrolment
 
 
 class CipAdminSite(admin.AdminSite):
@@ -50,13 +32,19 @@ class CipAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.user.is_authenticated and needs_enrolment(request):
             return redirect("admin:otp_enrol")
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            # Signed in without a page to go back to: the queue, which is what coordinators came for.
+            extra_context = {
+                **(extra_context or {}),
+                REDIRECT_FIELD_NAME: reverse("admin:referrals_submission_changelist"),
+            }
         response = super().login(request, extra_context)
         if request.method == "POST" and response.status_code == 302 and needs_enrolment(request):
             return redirect("admin:otp_enrol")
         return response
 
     def get_urls(self):
-        from referrals import admin_views
+        from referrals.admin import views as admin_views
 
         custom = [
             path("dashboard/", self.admin_view(admin_views.dashboard), name="dashboard"),

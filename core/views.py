@@ -1,0 +1,99 @@
+"""The site's error pages (400, 403, 404, 405, 413, 429, 500), in the site's design and the reader's language.
+
+``config.urls`` installs them as Django's handlers; views and middleware that
+refuse a request call them directly, so every refusal looks the same.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+
+def error_page(request, status, heading, message, template="errors/error.html", **context):
+    """The site's error page with a heading and a message."""
+    return render(request, template, {"heading": heading, "message": message, **context}, status=status)
+
+
+def bad_request(request, exception=None):
+    return error_page(
+        request,
+        400,
+        _("We could not read that request"),
+        _("Something in the request was not right, so nothing was saved. Please go back and try again."),
+    )
+
+
+def permission_denied(request, exception=None):
+    return error_page(
+        request,
+        403,
+        _("You can't open this page"),
+        _(
+            "You do not have permission to see this page, or your form expired. "
+            "If you were sending a form, please go back, reload the page and send it again."
+        ),
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A form whose CSRF check failed (usually left open too long): the site's 403 page, not Django's."""
+    return permission_denied(request)
+
+
+def page_not_found(request, exception=None):
+    return error_page(
+        request,
+        404,
+        _("We can't find that page"),
+        _("The page may have moved, or the address may have a typo."),
+    )
+
+
+def method_not_allowed(request, allowed=""):
+    page = error_page(
+        request,
+        405,
+        _("This page can't do that"),
+        _("The page was asked to do something it does not do. Please go back and use the page's own buttons."),
+    )
+    page["Allow"] = allowed
+    return page
+
+
+def request_too_large(request):
+    return error_page(
+        request,
+        413,
+        _("Your files are too big to send"),
+        _(
+            "Nothing was saved. Each file can be at most %(max_mb)d MB, and you can send up to "
+            "%(max_files)d files. Please go back, choose smaller files or fewer files, and send "
+            "the form again."
+        )
+        % {"max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024), "max_files": settings.UPLOAD_MAX_FILES},
+    )
+
+
+def too_many_requests(request):
+    minutes = max(int(settings.RATELIMIT_WINDOW_SECONDS) // 60, 1)
+    response = render(request, "errors/429.html", {"minutes": minutes, "program_phone": program_phone()}, status=429)
+    response["Retry-After"] = str(settings.RATELIMIT_WINDOW_SECONDS)
+    return response
+
+
+def server_error(request):
+    # Nothing from the database: the error may have come from it. PROGRAM_PHONE is a setting.
+    return render(request, "500.html", {"program_phone": settings.PROGRAM_PHONE}, status=500)
+
+
+def program_phone():
+    """The number to call instead of a form: the PROGRAM_PHONE setting, else ``PROGRAM_PHONE_LOOKUP``'s answer.
+
+    The lookup (the published program's phone) is named in settings so that
+    ``core`` never imports the content app.
+    """
+    if settings.PROGRAM_PHONE:
+        return settings.PROGRAM_PHONE
+    lookup = getattr(settings, "PROGRAM_PHONE_LOOKUP", "")
+    return import_string(lookup)() if lookup else ""

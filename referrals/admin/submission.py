@@ -1,0 +1,211 @@
+"""The coordinators' queue: one changelist for every kind of submission, and its change page.
+
+Every change goes through ``referrals.services`` (the change form, the actions
+and the buttons alike), so each writes its history row. Nothing here deletes.
+The submitted answers shown on the change page come from the submission's own
+form (``referrals.forms``): the admin never lists them itself.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
+from django.utils.translation import gettext_lazy as _
+
+from core.client_address import client_ip
+from referrals.admin import actions
+from referrals.admin.columns import SubmissionColumnsMixin
+from referrals.admin.filters import AssignedFilter, OverdueFilter
+from referrals.admin.forms import SubmissionWorkflowForm
+from referrals.admin.inlines import AttachmentInline, NoteInline, StatusChangeInline
+from referrals.admin.search import SearchByPostMixin
+from referrals.forms import INTAKE_FORMS
+from referrals.models import AccessLog, Submission
+from referrals.services import audit, workflow
+
+# The coordinators' fields at the top of every change page (the submitted answers follow, per kind).
+WORKFLOW_FIELDSETS = [
+    (
+        None,
+        {"fields": [("reference", "kind"), ("status", "urgency"), ("received_at", "language"), "likely_duplicates"]},
+    ),
+    (
+        _("Workflow"),
+        {
+            "fields": [
+                ("assigned_to", "assign_me", "assign_to"),
+                ("first_contacted_at", "first_contact_due_display"),
+                "contacted_now",
+                ("decided_at", "review_due_display"),
+                ("consult_date", "decline_reason"),
+                "new_status",
+                ("set_decline_reason", "set_consult_date"),
+                "status_note",
+                "new_note",
+            ]
+        },
+    ),
+    (
+        _("Records checklist"),
+        {
+            "fields": [
+                *SubmissionWorkflowForm.record_field_names(),
+                ("records_complete_display", "records_completed_at"),
+            ]
+        },
+    ),
+]
+WORKFLOW_READONLY = [
+    "reference",
+    "kind",
+    "status",
+    "urgency",
+    "received_at",
+    "language",
+    "likely_duplicates",
+    "assigned_to",
+    "first_contacted_at",
+    "first_contact_due_display",
+    "review_due_display",
+    "decided_at",
+    "consult_date",
+    "decline_reason",
+    "records_complete_display",
+    "records_completed_at",
+    "patient_age_display",
+    "records_display",
+]
+
+
+def _without(fieldsets, names):
+    """The fieldsets with ``names`` left out (lines and fieldsets left empty are dropped)."""
+    kept = []
+    for title, options in fieldsets:
+        lines = []
+        for line in options["fields"]:
+            line = tuple(name for name in line if name not in names) if isinstance(line, tuple) else line
+            if line and line not in names:
+                lines.append(line[0] if isinstance(line, tuple) and len(line) == 1 else line)
+        if lines:
+            kept.append((title, {**options, "fields": lines}))
+    return kept
+
+
+def _names(fieldsets):
+    return [
+        name
+        for _title, options in fieldsets
+        for line in options["fields"]
+        for name in (line if isinstance(line, tuple) else [line])
+    ]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmin):
+    form = SubmissionWorkflowForm
+    list_display = [
+        "reference",
+        "kind_short",
+        "urgency_badge",
+        "status",
+        "patient_age_display",
+        "diagnosis_short",
+        "received_display",
+        "waiting",
+        "assigned_display",
+        "contact_masked",
+        "duplicate_flag",
+    ]
+    list_filter = ["status", "kind", "urgency", AssignedFilter, OverdueFilter, "language", "interpreter_needed"]
+    # Searching by reference is preferred; the search box POSTs (SearchByPostMixin), so the words stay out of URLs.
+    search_fields = ["reference", "patient_name", "referrer_name", "=referrer_npi", "contact_email", "referrer_email"]
+    search_help_text = _("Reference, patient name, referring clinician, NPI or email. Prefer the reference number.")
+    date_hierarchy = "received_at"
+    list_select_related = ["assigned_to"]
+    list_per_page = 50
+    show_full_result_count = False  # the paginator already counts once
+    actions = [
+        actions.assign_to_me,
+        actions.assign_to_coordinator,
+        actions.mark_contacted,
+        actions.change_status,
+        actions.export_csv,
+    ]
+    inlines = [AttachmentInline, StatusChangeInline, NoteInline]
+
+    # --- The change page: the workflow, then the answers the submission's own form asked for ---
+
+    def get_fieldsets(self, request, obj=None):
+        kinds = [obj.kind] if obj is not None else list(INTAKE_FORMS)
+        submitted = [fieldset for kind in kinds for fieldset in INTAKE_FORMS[kind].staff_fieldsets()]
+        workflow_fieldsets = WORKFLOW_FIELDSETS
+        if not self.has_change_permission(request, obj):
+            # Read-only staff see where things stand, not the panel's controls.
+            readable = [
+                (title, {**options, "fields": [*options["fields"], "records_display"]})
+                for title, options in WORKFLOW_FIELDSETS[-1:]
+            ]
+            workflow_fieldsets = _without(
+                [*WORKFLOW_FIELDSETS[:-1], *readable], set(SubmissionWorkflowForm.base_fields)
+            )
+        return [*workflow_fieldsets, *submitted]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything shown that is not one of the workflow panel's own fields: nothing submitted is editable.
+        panel = set(SubmissionWorkflowForm.declared_fields)
+        shown = [name for name in _names(self.get_fieldsets(request, obj)) if name not in panel]
+        return list(dict.fromkeys([*WORKFLOW_READONLY, *shown]))
+
+    def get_queryset(self, request):
+        # Not super(): it would order by the annotations before they exist.
+        return self.model._default_manager.get_queryset().for_queue().order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # Annotations from SubmissionQuerySet.for_queue: urgent and overdue first, then the oldest.
+        return ["urgent_rank", "-is_overdue", "open_rank", "received_at"]
+
+    # Submissions arrive through the public forms and are never deleted here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("referrals.export_submission")
+
+    # --- Saving the change page: every change through the services ---
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            audit.record_access(
+                user=request.user, action=AccessLog.Action.VIEW, submissions=[obj], client_ip=client_ip(request)
+            )
+        context["can_export"] = self.has_export_permission(request)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def save_model(self, request, obj, form, change):
+        """Run each requested step through its service; nothing is saved from the form itself."""
+        for step in form.workflow_steps(submission=obj, by=request.user):
+            try:
+                step()
+            except workflow.WorkflowError as error:
+                request.workflow_refused = True
+                messages.error(request, str(error))
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # After a refused step the page must not also say "changed successfully".
+        if level == messages.SUCCESS and getattr(request, "workflow_refused", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # The inlines are read-only; the checklist and notes were written by save_model.
+        pass
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Names of the panel fields used (never their values); the inlines saved nothing.
+        return construct_change_message(form, [], add)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

@@ -1,0 +1,30 @@
+"""
+What arrives through the public forms, and what coordinators do with it.
+
+One ``Submission`` table holds all three kinds (referral, second opinion,
+existing patient) so there is one queue. Its ``reference`` is the only identity
+people see: ``__str__`` returns it, so no patient name reaches the admin's log.
+
+submission.py  Submission, its choices, age_on, the private storage
+queryset.py    SubmissionQuerySet: the open queue, what is overdue, likely duplicates, the queue's order
+documents.py   Attachment (a submitted file) and RecordItem (the records checklist)
+history.py     StatusChange, Note and AccessLog: append-only
+outbox.py      Notification: the email outbox
+"""
+
+from referrals.models.documents import Attachment, RecordItem
+from referrals.models.history import AccessLog, Note, StatusChange
+from referrals.models.outbox import Notification
+from referrals.models.submission import Submission, age_on, private_storage
+
+__all__ = [
+    "AccessLog",
+    "Attachment",
+    "Note",
+    "Notification",
+    "RecordItem",
+    "StatusChange",
+    "Submission",
+    "age_on",
+    "private_storage",
+]

@@ -1,0 +1,98 @@
+"""Append-only records: the coordinators' history (StatusChange), internal notes, and the access log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models.documents import RecordItem
+from referrals.models.submission import Submission
+
+
+class StatusChange(models.Model):
+    """History: every change a coordinator makes (status, assignment, contact, records). Append-only."""
+
+    class Action(models.TextChoices):
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        CONTACTED = "contacted", _("Family contacted")
+        RECORDS = "records", _("Records checklist")
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.STATUS)
+    from_value = models.CharField(_("from"), max_length=100, blank=True)
+    to_value = models.CharField(_("to"), max_length=100, blank=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+    # PROTECT: the history must keep saying who. Staff who leave are deactivated, not deleted.
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.from_label} → {self.to_label}"
+
+    def _label(self, value):
+        """A stored code as people read it: "in_review" -> "In review", "pathology: received" -> "Pathology report: Received"."""
+        if not value:
+            return "—"
+        if self.action == self.Action.STATUS and value in Submission.Status.values:
+            return str(Submission.Status(value).label)
+        if self.action == self.Action.RECORDS:
+            item, _sep, state = value.partition(": ")
+            if item in RecordItem.Item.values and state in RecordItem.State.values:
+                return f"{RecordItem.Item(item).label}: {RecordItem.State(state).label}"
+        return value
+
+    @property
+    def from_label(self):
+        return self._label(self.from_value)
+
+    @property
+    def to_label(self):
+        return self._label(self.to_value)
+
+
+class Note(models.Model):
+    """An internal note on a submission. Append-only."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    body = models.TextField(_("note"), max_length=8000)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self):
+        return f"Note {self.pk}"  # never the body: it may hold PHI
+
+
+class AccessLog(models.Model):
+    """Who looked at, downloaded or exported what. Append-only; superusers read it."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        DOWNLOAD = "download", _("Downloaded a document")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    username = models.CharField(_("user name"), max_length=150)
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
+    object_repr = models.CharField(_("object"), max_length=200)
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self):
+        return f"{self.username} {self.action} {self.object_repr}"

@@ -1,0 +1,88 @@
+"""The coordinators' reads on submissions: the open queue, what is overdue, who owns what, likely duplicates."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from referrals import business_days
+
+
+def _local_midnight_after(day: date) -> datetime:
+    """The first instant of the day after ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class SubmissionQuerySet(models.QuerySet):
+    """The coordinators' reads: the open queue, what is overdue, who owns what."""
+
+    def open(self):
+        return self.filter(status__in=self.model.OPEN_STATUSES)
+
+    def assigned_to(self, user):
+        return self.filter(assigned_to=user)
+
+    def unassigned(self):
+        return self.filter(assigned_to__isnull=True)
+
+    def overdue_q(self, today=None):
+        """Open, and past a promise: first contact not made in time, or no decision in time after records arrived.
+
+        Business days become plain datetime comparisons: anything received on or
+        before the last start date already due is overdue (see business_days).
+        """
+        today = today or timezone.localdate()
+        contact_cutoff = _local_midnight_after(
+            business_days.last_start_already_due(today, settings.FIRST_CONTACT_BUSINESS_DAYS)
+        )
+        review_cutoff = _local_midnight_after(
+            business_days.last_start_already_due(today, settings.REVIEW_BUSINESS_DAYS)
+        )
+        return Q(status__in=self.model.OPEN_STATUSES) & (
+            Q(first_contacted_at__isnull=True, received_at__lt=contact_cutoff)
+            | Q(records_completed_at__lt=review_cutoff)
+        )
+
+    def overdue(self, today=None):
+        return self.filter(self.overdue_q(today))
+
+    def not_overdue(self, today=None):
+        return self.exclude(self.overdue_q(today))
+
+    def _open_for_patient(self, name, dob):
+        """The one "likely duplicate" rule: open, same date of birth, same patient name ignoring case."""
+        return (
+            self.model._default_manager.open()
+            .annotate(upper_name=Upper("patient_name"))
+            .filter(upper_name=Upper(name), patient_dob=dob)
+        )
+
+    def likely_duplicates_of(self, submission):
+        """Other open submissions that look like the same patient as ``submission``."""
+        others = self._open_for_patient(Value(submission.patient_name), submission.patient_dob)
+        return self.filter(pk__in=others.values("pk")).exclude(pk=submission.pk)
+
+    def with_duplicate_flag(self):
+        """``is_likely_duplicate``: another submission is a likely duplicate (``likely_duplicates_of``'s rule)."""
+        others = self._open_for_patient(OuterRef("patient_name"), OuterRef("patient_dob")).exclude(pk=OuterRef("pk"))
+        return self.annotate(is_likely_duplicate=Exists(others))
+
+    def for_queue(self, today=None):
+        """Annotations for the coordinators' list: duplicate flag, overdue flag, and the default order.
+
+        Urgent open submissions first, then overdue ones, then the rest of the
+        open queue, then closed ones; the oldest first within each group.
+        """
+        open_q = Q(status__in=self.model.OPEN_STATUSES)
+        return (
+            self.with_duplicate_flag()
+            .annotate(
+                is_overdue=Case(When(self.overdue_q(today), then=Value(True)), default=Value(False)),
+                urgent_rank=Case(When(open_q & Q(urgency=self.model.Urgency.URGENT), then=Value(0)), default=Value(1)),
+                open_rank=Case(When(open_q, then=Value(0)), default=Value(1)),
+            )
+            .order_by("urgent_rank", "-is_overdue", "open_rank", "received_at", "pk")
+        )

@@ -1,0 +1,159 @@
+"""Intake: a validated public form becomes a Submission.
+
+``submit`` takes a valid intake form (a ModelForm on Submission) and the files
+it checked. One transaction writes the Submission built from the form's
+cleaned data (its ``Meta.fields`` are the only fields taken), its Attachments,
+its records checklist and its outbox rows; files written before a failure are
+removed. Emails go out after commit.
+"""
+
+import hashlib
+import logging
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from referrals import notifications, selectors
+from referrals.models import Attachment, Notification, RecordItem, Submission, private_storage
+from referrals.validators import ALLOWED_TYPES, detect_type, validate_file_name, validate_upload
+
+logger = logging.getLogger("referrals.intake")
+
+# Letters and digits people cannot confuse when reading aloud (no 0/O, 1/I/L).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_REFERENCE_ATTEMPTS = 8
+
+
+def new_reference():
+    """A reference like ``CIP-7KQ2-9XHD``: easy to read out, impossible to guess (31^8 values)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(8))
+    return f"CIP-{chars[:4]}-{chars[4:]}"
+
+
+def submit(*, form, files=(), language="en"):
+    """Store what a valid intake form carries, exactly once per form token; return the Submission.
+
+    A replayed token (a double click, a reload, two POSTs at once) returns the
+    submission the first one made.
+    """
+    form_token = form.cleaned_data["form_token"]
+    existing = selectors.submission_for_form_token(form_token)
+    if existing is not None:
+        return existing
+
+    written = []  # storage names of files saved so far, removed if anything fails
+    try:
+        with transaction.atomic():
+            submission = _create_submission(form=form, language=language)
+            _create_attachments(submission, files, written)
+            _create_checklist(submission)
+            _create_notifications(submission)
+    except IntegrityError:
+        _remove_files(written)
+        # Two POSTs with the same token at once (a double click): the other won.
+        existing = selectors.submission_for_form_token(form_token)
+        if existing is not None:
+            return existing
+        raise
+    except BaseException:
+        _remove_files(written)
+        raise
+
+    logger.info(
+        "submission received reference=%s kind=%s files=%d", submission.reference, submission.kind, len(written)
+    )
+    # robust: a failure while sending is logged, never turned into an error page after the commit.
+    transaction.on_commit(lambda: notifications.send_pending(submission_id=submission.pk), robust=True)
+    return submission
+
+
+def _create_submission(*, form, language):
+    # The form's own fields only (its Meta.fields), as ModelForm.save(commit=False) builds them; nothing is saved yet.
+    submission = form.save(commit=False)
+    submission.kind = form.kind
+    if submission.kind == Submission.Kind.REFERRAL:
+        submission.submitter_role = Submission.SubmitterRole.CLINICIAN
+    else:
+        submission.urgency = Submission.Urgency.ROUTINE
+    submission.language = language if language in Submission.Language.values else Submission.Language.ENGLISH
+    submission.form_token = form.cleaned_data["form_token"]
+    submission.confirmation_token = secrets.token_urlsafe(32)
+    for _attempt in range(_REFERENCE_ATTEMPTS):
+        submission.reference = new_reference()
+        try:
+            with transaction.atomic():
+                submission.save(force_insert=True)
+            return submission
+        except IntegrityError:
+            submission.pk = None
+            if Submission.objects.filter(form_token=submission.form_token).exists():
+                raise  # a replay, not a reference collision: the caller returns the other one
+            # Otherwise a reference collision (one in billions): try another.
+    raise IntegrityError("could not find a free reference number")
+
+
+def _create_attachments(submission, files, written):
+    for uploaded in files:
+        # The form has already checked each file; check again so every caller is safe.
+        mime = getattr(uploaded, "detected_type", None) or validate_upload(uploaded)
+        if detect_type(uploaded) != mime:
+            raise ValueError("file content changed after validation")
+        digest = hashlib.sha256()
+        uploaded.seek(0)
+        for chunk in uploaded.chunks():
+            digest.update(chunk)
+        uploaded.seek(0)
+        attachment = Attachment(
+            submission=submission,
+            original_name=validate_file_name(uploaded.name),
+            content_type=mime,
+            size=uploaded.size,
+            sha256=digest.hexdigest(),
+        )
+        # Note the path before writing: a write that fails halfway (disk full) leaves a partial file to remove.
+        planned = attachment.file.field.generate_filename(attachment, f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}")
+        written.append(planned)
+        attachment.file.save(planned.rsplit("/", 1)[-1], uploaded, save=False)
+        if attachment.file.name != planned:  # the storage picked another name (it never should: uuid4)
+            written.append(attachment.file.name)
+        attachment.save()
+
+
+def _create_checklist(submission):
+    RecordItem.objects.bulk_create(
+        [RecordItem(submission=submission, item=item, state=RecordItem.State.MISSING) for item in RecordItem.Item]
+    )
+
+
+def _create_notifications(submission):
+    rows = [
+        Notification(
+            submission=submission,
+            kind=Notification.Kind.INTAKE_NOTICE,
+            to_email=settings.INTAKE_EMAIL,
+            language=settings.LANGUAGE_CODE,
+        )
+    ]
+    submitter_email = (
+        submission.referrer_email if submission.kind == Submission.Kind.REFERRAL else submission.contact_email
+    )
+    if submitter_email:
+        rows.append(
+            Notification(
+                submission=submission,
+                kind=Notification.Kind.SUBMITTER_CONFIRMATION,
+                to_email=submitter_email,
+                language=submission.language,
+            )
+        )
+    Notification.objects.bulk_create(rows)
+
+
+def _remove_files(names):
+    for name in names:
+        try:
+            private_storage().delete(name)
+        except OSError:
+            logger.warning("could not remove an uploaded file after a failed submission")
