@@ -1,6 +1,11 @@
-"""Fixtures shared by every test module."""
+"""Fixtures shared by every test module. Plain helpers live in each app's factories.py, never here."""
 
 import pytest
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.functional import empty
+
+from referrals.models import private_storage
 
 # Fixtures for the coordinators' admin tests (coordinator, coordinator_client).
 pytest_plugins = ["tests.referrals.coordinator_fixtures"]
@@ -15,8 +20,26 @@ def _test_settings(settings, tmp_path):
     }
     # Every test gets its own private media folder, so no file outlives it.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": settings.PRIVATE_MEDIA_ROOT}},
+    }
+    private_storage()._wrapped = empty  # look up STORAGES["private"] again
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_language(settings):
+    # A private in-memory cache per test, so rate-limit counters never leak between tests.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cip-tests"}}
+    cache.clear()
+    # A request to /es/ leaves Spanish active in the test thread: start and end in English.
+    translation.activate("en")
+    yield
+    translation.activate("en")
+    cache.clear()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -42,4 +42,3 @@ def test_no_module_over_400_lines(app):
         if "migrations" not in path.parts and (lines := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
-

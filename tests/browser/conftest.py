@@ -19,6 +19,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from .availability import CHROMIUM, MISSING_MESSAGE, REQUIRE_BROWSER
+from .helpers import DESKTOP, MOBILE
 
 # Playwright's sync API keeps an event loop running in the test thread for the
 # whole session (the `playwright` fixture is session-scoped), and Django then
@@ -26,9 +27,6 @@ from .availability import CHROMIUM, MISSING_MESSAGE, REQUIRE_BROWSER
 # xdist, a worker that ran a browser file goes on to run other files while the
 # Playwright session is still open.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-MOBILE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def pytest_configure(config):

@@ -1,24 +1,103 @@
-"""Helpers for the browser journeys: labels in the page's language, tiny documents, form filling."""
+"""Helpers for the browser tests: viewports, the public pages, sample answers, labels in the page's language,
+tiny documents, form filling, coordinators. Plain functions and constants: the fixtures are in conftest.py."""
 
-import importlib
 import re
 import struct
 import zlib
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
+from tests.referrals.factories import coordinators_group
+
+from .a11y import assert_no_axe_violations, assert_reflows, assert_structure, assert_text_resizes, assert_touch_targets
+
+MOBILE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 FORMS = {
     "refer": ("/refer/", ReferralForm),
     "second_opinion": ("/request-a-visit/", SecondOpinionForm),
     "existing_patient": ("/existing-patients/message/", ExistingPatientForm),
 }
+
+# Every public content page, as (name, path, expected status); checked in English and in Spanish.
+PAGES = [
+    ("home", "/", 200),
+    ("therapies", "/therapies/", 200),
+    ("therapy", "/therapies/car-t-cell-therapy/", 200),
+    ("studies", "/studies/", 200),
+    ("study", "/studies/NCT02435849/", 200),
+    ("stories", "/stories/", 200),
+    ("story", "/stories/tories-car-t-story/", 200),
+    ("videos", "/videos/", 200),
+    ("video", "/videos/video-tour/", 200),
+    ("what-to-expect-families", "/what-to-expect/families/", 200),
+    ("what-to-expect-physicians", "/what-to-expect/physicians/", 200),
+    ("contact", "/existing-patients/", 200),
+    ("not-found", "/no-such-page/", 404),
+    ("studies-bad-filter", "/studies/?status=maybe&age=abc", 400),
+    ("confirmation-unknown", "/received/no-such-token/", 404),
+]
+
+# Answers for submissions made without the browser (submit_directly).
+URGENT_REFERRAL = {
+    "referrer_name": "Dr. Priya Raman",
+    "referrer_credentials": "MD",
+    "referrer_npi": "1234567893",
+    "referrer_practice": "Valley Pediatric Oncology",
+    "referrer_phone": "610-555-0100",
+    "referrer_email": "raman@valley-onc.example.org",
+    "patient_name": "Noah Example",
+    "patient_dob": "2012-09-30",
+    "patient_sex": "male",
+    "diagnosis": "b_all",
+    "disease_status": "second_relapse",
+    "urgency": "urgent",
+    "urgent_reason": "Rising blasts on day 14.",
+    "contact_name": "Laura Example",
+    "contact_phone": "610-555-0142",
+    "family_aware": "on",
+}
+FAMILY_REQUEST = {
+    "submitter_role": "parent",
+    "contact_name": "Maria Example",
+    "contact_phone": "215-555-0134",
+    "preferred_contact_method": "phone",
+    "preferred_contact_time": "evening",
+    "patient_name": "Sofia Example",
+    "patient_dob": "2016-04-12",
+    "diagnosis": "b_all",
+    "current_hospital": "Riverside Children's Hospital",
+    "message": "Could CAR T-cell therapy help?",
+    "consent_to_contact": "on",
+    "not_emergency_acknowledged": "on",
+}
+
+
+def check_public_page(page, name, path, status, language):
+    """The checks for one page; the Spanish pages run from their own module so xdist can spread the load."""
+    url = path if language == "en" else f"/es{path}"
+    response = page.goto(url)
+    assert response.status == status, url
+
+    assert_structure(page, language)
+    assert_no_axe_violations(page, name)
+    assert_touch_targets(page)
+    assert_text_resizes(page)
+
+    # On a phone: the menu collapses behind its toggle, targets stay big enough, 200% text still fits.
+    page.set_viewport_size(MOBILE)
+    assert_touch_targets(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{url}: {overflow}px of horizontal scrolling at 390px"
+    assert_text_resizes(page)
+    assert_no_axe_violations(page, f"{name} at 390px")
+    assert_reflows(page)
 
 
 def tiny_pdf(text="Pathology report (test)"):
@@ -111,23 +190,6 @@ def reference_on_page(page):
 PASSWORD = "a-long-test-passphrase-for-dana"
 
 
-def coordinators_group():
-    """The Coordinators group, rebuilt from its data migration's own list.
-
-    The live server's tests flush the database between tests, which empties what
-    data migrations made.
-    """
-    migration = importlib.import_module("referrals.migrations.0002_coordinators_group")
-    group, _created = Group.objects.get_or_create(name="Coordinators")
-    group.permissions.set(
-        [
-            Permission.objects.get(content_type__app_label="referrals", content_type__model=model, codename=codename)
-            for model, codename in migration.COORDINATOR_PERMISSIONS
-        ]
-    )
-    return group
-
-
 def make_coordinator(username="dana"):
     """A coordinator (staff, Coordinators group) with a confirmed authenticator app."""
     user = get_user_model().objects.create_user(
@@ -159,15 +221,10 @@ def submit_directly(form_class, data, files=(), language="en"):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils.datastructures import MultiValueDict
 
-    from referrals import services
     from referrals.forms import new_form_token
+    from referrals.services import intake
 
     uploads = [SimpleUploadedFile(name, content) for name, content in files]
     form = form_class({"form_token": new_form_token(), **data}, MultiValueDict({"documents": uploads}))
     assert form.is_valid(), form.errors
-    submit = {
-        "referral": services.submit_referral,
-        "second_opinion": services.submit_second_opinion,
-        "existing_patient": services.submit_existing_patient,
-    }[form_class.kind]
-    return submit(data=form.cleaned_data, files=form.cleaned_data.get("documents", []), language=language)
+    return intake.submit(form=form, files=form.cleaned_data.get("documents", []), language=language)

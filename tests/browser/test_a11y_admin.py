@@ -9,8 +9,7 @@ import pytest
 from referrals.forms import ReferralForm
 
 from .a11y import assert_no_axe_violations
-from .helpers import make_coordinator, sign_in, submit_directly, tiny_pdf
-from .test_screenshots import URGENT_REFERRAL
+from .helpers import URGENT_REFERRAL, make_coordinator, sign_in, submit_directly, tiny_pdf
 
 pytestmark = pytest.mark.browser
 

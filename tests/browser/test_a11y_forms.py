@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .a11y import assert_no_axe_violations, assert_reflows, assert_structure, assert_text_resizes, assert_touch_targets
-from .conftest import MOBILE
-from .helpers import FORMS, choice, field, option_label, reference_on_page, submit_button, tr
+from .helpers import FORMS, MOBILE, choice, field, option_label, reference_on_page, submit_button, tr
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .test_a11y_public import PAGES, check_public_page
+from .helpers import PAGES, check_public_page
 
 pytestmark = pytest.mark.browser
 

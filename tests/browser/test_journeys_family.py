@@ -9,8 +9,7 @@ from referrals.forms import SecondOpinionForm
 from referrals.models import Submission
 
 from .a11y import assert_no_axe_violations
-from .conftest import DESKTOP, MOBILE
-from .helpers import choice, field, option_label, pdf_file, reference_on_page, submit_button, tr
+from .helpers import DESKTOP, MOBILE, choice, field, option_label, pdf_file, reference_on_page, submit_button, tr
 
 FORM = SecondOpinionForm
 pytestmark = pytest.mark.browser

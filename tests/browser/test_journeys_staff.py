@@ -14,8 +14,8 @@ from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.models import AccessLog, RecordItem, StatusChange, Submission
 
 from .a11y import assert_no_axe_violations
-from .conftest import DESKTOP
 from .helpers import (
+    DESKTOP,
     PASSWORD,
     choice,
     coordinators_group,

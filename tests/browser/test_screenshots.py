@@ -11,43 +11,20 @@ from playwright.sync_api import expect
 
 from referrals.forms import ReferralForm, SecondOpinionForm
 
-from .conftest import DESKTOP, MOBILE
-from .helpers import FORMS, make_coordinator, sign_in, submit_button, submit_directly, tiny_pdf
+from .helpers import (
+    DESKTOP,
+    FAMILY_REQUEST,
+    FORMS,
+    MOBILE,
+    URGENT_REFERRAL,
+    make_coordinator,
+    sign_in,
+    submit_button,
+    submit_directly,
+    tiny_pdf,
+)
 
 pytestmark = pytest.mark.browser
-
-URGENT_REFERRAL = {
-    "referrer_name": "Dr. Priya Raman",
-    "referrer_credentials": "MD",
-    "referrer_npi": "1234567893",
-    "referrer_practice": "Valley Pediatric Oncology",
-    "referrer_phone": "610-555-0100",
-    "referrer_email": "raman@valley-onc.example.org",
-    "patient_name": "Noah Example",
-    "patient_dob": "2012-09-30",
-    "patient_sex": "male",
-    "diagnosis": "b_all",
-    "disease_status": "second_relapse",
-    "urgency": "urgent",
-    "urgent_reason": "Rising blasts on day 14.",
-    "contact_name": "Laura Example",
-    "contact_phone": "610-555-0142",
-    "family_aware": "on",
-}
-FAMILY_REQUEST = {
-    "submitter_role": "parent",
-    "contact_name": "Maria Example",
-    "contact_phone": "215-555-0134",
-    "preferred_contact_method": "phone",
-    "preferred_contact_time": "evening",
-    "patient_name": "Sofia Example",
-    "patient_dob": "2016-04-12",
-    "diagnosis": "b_all",
-    "current_hospital": "Riverside Children's Hospital",
-    "message": "Could CAR T-cell therapy help?",
-    "consent_to_contact": "on",
-    "not_emergency_acknowledged": "on",
-}
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["390", "1280"])

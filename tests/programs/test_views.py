@@ -153,15 +153,6 @@ def test_missing_pages_are_not_found(client, content):
     assert client.get("/therapies/nothing/").status_code == 404
 
 
-def test_not_found_page_uses_the_site_design(client, db):
-    response = client.get("/no-such-page/")
-    assert response.status_code == 404
-    html = response.content.decode()
-    assert "We can&#x27;t find that page" in html
-    assert 'class="site-header"' in html and 'class="site-footer' in html
-    assert html.count("<h1") == 1
-
-
 def test_post_is_not_allowed(client, content):
     assert client.post("/").status_code == 405
 
@@ -243,29 +234,6 @@ def test_rich_text_from_the_database_is_sanitized_on_pages(client, content):
     assert "onclick" not in html
 
 
-def test_healthz_touches_no_database(client, django_assert_num_queries, db):
-    with django_assert_num_queries(0):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-
-
-def test_healthz_touches_no_database_with_a_session_cookie(client, django_assert_num_queries, django_user_model):
-    # A signed-in browser (or a probe that kept a cookie) would otherwise load and re-save its session.
-    client.force_login(django_user_model.objects.create_user("probe", password="x" * 20, is_staff=True))
-    with django_assert_num_queries(0):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers
-
-
-def test_healthz_is_not_redirected_to_https_and_only_answers_reads(client, settings, db):
-    settings.SECURE_SSL_REDIRECT = True
-    assert client.get("/healthz").status_code == 200  # a plain-HTTP probe inside the network
-    assert client.head("/healthz").status_code == 200
-    assert client.post("/healthz").status_code == 405
-    assert client.get("/healthz", headers={"host": "10.0.0.7"}).status_code == 200  # probes use the bare IP
-
-
 def test_studies_are_listed_recruiting_first(client, content):
     Study.objects.update(published=True)
     statuses = [study.status for study in client.get("/studies/").context["studies"]]
@@ -329,20 +297,3 @@ def test_every_fact_of_the_source_page_is_on_the_site(client, content):
     ]
     missing = [fact for fact in facts if fact not in html]
     assert missing == []
-
-
-@pytest.mark.parametrize(("prefix", "heading"), [("", "Something went wrong on our side"), ("/es", "Algo salió mal")])
-def test_server_error_page_uses_the_site_design_and_language(settings, prefix, heading):
-    from django.test import Client
-
-    settings.ROOT_URLCONF = "tests.programs.failing_urls"
-    settings.PROGRAM_PHONE = "215-555-0100"
-    response = Client(raise_request_exception=False).get(f"{prefix}/broken/")
-    assert response.status_code == 500
-    html = response.content.decode()
-    assert heading in html
-    assert f'<html lang="{"es" if prefix else "en"}">' in html
-    assert html.count("<h1") == 1
-    assert 'class="site-header"' in html and 'class="site-footer' in html and 'href="#main"' in html
-    assert "215-555-0100" in html
-    assert "something broke" not in html  # nothing of the error reaches the page

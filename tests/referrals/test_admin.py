@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import services
 from referrals.models import AccessLog, Note, RecordItem, StatusChange, Submission
-from tests.referrals.coordinator_fixtures import verified_client
-from tests.referrals.factories import make_coordinator, make_submission
+from referrals.services import workflow
+
+from .factories import make_attachment, make_coordinator, make_submission, verified_client
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:referrals_submission_changelist")
@@ -82,8 +82,8 @@ def test_changelist_same_number_of_queries_for_10_and_200_submissions(coordinato
 
 def test_change_page_same_number_of_queries_for_1_and_20_notes(coordinator_client, coordinator):
     submission = make_submission()
-    services.add_note(submission=submission, body="first", by=coordinator)
-    services.transition(submission=submission, to_status="in_review", by=coordinator)
+    workflow.add_note(submission=submission, body="first", by=coordinator)
+    workflow.transition(submission=submission, to_status="in_review", by=coordinator)
 
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
@@ -94,8 +94,8 @@ def test_change_page_same_number_of_queries_for_1_and_20_notes(coordinator_clien
     count_queries()
     one = count_queries()
     for i in range(19):
-        services.add_note(submission=submission, body=f"note {i}", by=coordinator)
-        services.set_record_item(
+        workflow.add_note(submission=submission, body=f"note {i}", by=coordinator)
+        workflow.set_record_item(
             submission=submission, item="pathology", state=["received", "missing"][i % 2], by=coordinator
         )
     assert count_queries() == one
@@ -209,10 +209,8 @@ def test_duplicate_flag_in_list_and_link_on_change_page(coordinator_client):
 
 def test_change_page_shows_submitted_data_read_only_attachments_and_history(coordinator_client, coordinator):
     submission = make_submission(patient_name="Readonly Child")
-    services.transition(submission=submission, to_status="in_review", by=coordinator)
-    services.add_note(submission=submission, body="Called the oncologist", by=coordinator)
-    from tests.referrals.test_access import make_attachment
-
+    workflow.transition(submission=submission, to_status="in_review", by=coordinator)
+    workflow.add_note(submission=submission, body="Called the oncologist", by=coordinator)
     attachment = make_attachment(submission, content=b"%PDF-1.4 test", name="path report.pdf")
     response = coordinator_client.get(change_url(submission))
     html = response.content.decode()
@@ -227,9 +225,55 @@ def test_change_page_shows_submitted_data_read_only_attachments_and_history(coor
     assert "Delete" not in html
 
 
+@pytest.mark.parametrize(
+    ("kind", "fields", "titles", "absent"),
+    [
+        (
+            "referral",
+            {},
+            ["Referring clinician", "The patient", "Urgency", "Insurance", "Parent or guardian", "Confirm"],
+            {"current_hospital", "message", "topic", "consent_to_contact"},
+        ),
+        (
+            "second_opinion",
+            {"submitter_role": "parent", "current_hospital": "Lakeside Children's"},
+            ["Contact", "The patient", "Current care team", "How we can help", "Insurance", "Please confirm"],
+            {"referrer_npi", "disease_status", "topic", "family_aware"},
+        ),
+        (
+            "existing_patient",
+            {"submitter_role": "parent", "topic": "records"},
+            ["Contact", "The patient", "Your message", "How to reach you", "Please confirm"],
+            {"referrer_npi", "current_hospital", "insurance_payer", "family_aware"},
+        ),
+    ],
+)
+def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
+    coordinator_client, kind, fields, titles, absent
+):
+    submission = make_submission(kind=kind, **fields)
+    response = coordinator_client.get(change_url(submission))
+    assert response.status_code == 200
+    fieldsets = [(str(fieldset.name), fieldset) for fieldset in response.context["adminform"]]
+    assert [name for name, _fieldset in fieldsets[:3]] == ["None", "Workflow", "Records checklist"]
+    assert [name for name, _fieldset in fieldsets[3:]] == titles
+    shown = {
+        name
+        for _name, fieldset in fieldsets[3:]
+        for line in fieldset
+        for field in line
+        for name in [field.field["name"] if isinstance(field.field, dict) else field.field.name]
+    }
+    assert {"patient_name", "patient_dob", "contact_name"} <= shown
+    assert not shown & absent
+    html = response.content.decode()
+    for title in titles:
+        assert f">{title}</h2>" in html, title
+
+
 def test_history_shows_records_checklist_changes_as_labels(coordinator_client, coordinator):
     submission = make_submission()
-    services.set_record_item(submission=submission, item="pathology", state="received", by=coordinator)
+    workflow.set_record_item(submission=submission, item="pathology", state="received", by=coordinator)
     html = coordinator_client.get(change_url(submission)).content.decode()
     history = html.split('id="history-group"')[1].split('id="notes-group"')[0]
     assert "Pathology report: Missing" in history and "Pathology report: Received" in history
@@ -266,13 +310,11 @@ def _post_change(client, submission, data=None, **fields):
 
 def test_saving_a_stale_change_page_keeps_a_colleagues_changes(coordinator_client, coordinator):
     """A opened the page; B then took the case and ticked a record; A's save (a note) must not undo B's work."""
-    from tests.referrals.factories import make_coordinator
-
     colleague = make_coordinator("bea")
     submission = make_submission()
     stale_page = _change_form_data(coordinator_client, submission)
-    services.assign(submission=submission, to=colleague, by=colleague)
-    services.set_record_item(submission=submission, item="pathology", state="received", by=colleague)
+    workflow.assign(submission=submission, to=colleague, by=colleague)
+    workflow.set_record_item(submission=submission, item="pathology", state="received", by=colleague)
 
     response = _post_change(coordinator_client, submission, stale_page, new_note="Left a voicemail")
     assert response.status_code == 302
@@ -291,9 +333,9 @@ def test_saving_a_stale_change_page_keeps_a_colleagues_changes(coordinator_clien
 def test_a_refused_step_on_the_change_page_does_not_also_say_success(coordinator_client, monkeypatch):
     # The form offers only allowed steps, so a refusal here is a race (a colleague moved it first): simulate one.
     def refuse(**kwargs):
-        raise services.WorkflowError(f"{kwargs['submission'].reference} refused: cannot go from closed to in review.")
+        raise workflow.WorkflowError(f"{kwargs['submission'].reference} refused: cannot go from closed to in review.")
 
-    monkeypatch.setattr(services, "transition", refuse)
+    monkeypatch.setattr(workflow, "transition", refuse)
     submission = make_submission()
     response = _post_change(coordinator_client, submission, new_status="in_review", new_note="Called")
     assert response.status_code == 302
@@ -320,8 +362,8 @@ def test_change_form_workflow_panel_calls_the_services(coordinator_client, coord
     response = _post_change(
         coordinator_client,
         submission,
-        assign_to_me="on",
-        mark_contacted="on",
+        assign_me="on",
+        contacted_now="on",
         new_status="in_review",
         status_note="Eligible on paper",
         record_pathology="received",

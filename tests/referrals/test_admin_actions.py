@@ -7,7 +7,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from referrals.models import StatusChange, Submission
-from tests.referrals.factories import make_coordinator, make_submission
+
+from .factories import make_coordinator, make_submission
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:referrals_submission_changelist")

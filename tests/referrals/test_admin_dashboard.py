@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.referrals.coordinator_fixtures import verified_client
-from tests.referrals.factories import make_submission
+from .factories import make_submission, verified_client
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("admin:dashboard")

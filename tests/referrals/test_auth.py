@@ -20,8 +20,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import Note
-from tests.referrals.coordinator_fixtures import PASSWORD, verified_client
-from tests.referrals.factories import coordinators_group, make_submission
+from referrals.roles import COORDINATOR_PERMISSIONS
+
+from .factories import PASSWORD, coordinators_group, make_submission, verified_client
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("admin:login")
@@ -58,19 +59,11 @@ def test_coordinators_group_has_exactly_the_job_and_no_delete():
     state_apps = MigrationExecutor(connection).loader.project_state(("referrals", "0002_coordinators_group")).apps
     migration.create_group(state_apps, None)
     codenames = set(Group.objects.get(name="Coordinators").permissions.values_list("codename", flat=True))
-    assert codenames == {
-        "view_submission",
-        "change_submission",
-        "export_submission",
-        "download_attachment",
-        "view_dashboard",
-        "view_note",
-        "add_note",
-        "view_attachment",
-        "view_recorditem",
-        "change_recorditem",
-        "view_statuschange",
-    }
+    assert codenames == {codename for _model, codename in COORDINATOR_PERMISSIONS}
+    # The policy the one list must keep: the job (read and work the queue, export, download, notes) and no more.
+    assert {"view_submission", "change_submission", "export_submission", "download_attachment", "add_note"} <= codenames
+    assert "add_submission" not in codenames  # submissions arrive through the public forms only
+    assert not {"change_note", "change_statuschange", "add_statuschange", "view_accesslog"} & codenames  # append-only
     assert not any(code.startswith("delete_") for code in codenames)
 
 

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
-from referrals import services
 from referrals.forms import SecondOpinionForm
 from referrals.models import Attachment, Notification, RecordItem, Submission
+from referrals.services import intake
 
-from .conftest import second_opinion_data, upload
+from .factories import second_opinion_data, upload, valid_form
 
 pytestmark = [
     pytest.mark.postgres,
@@ -46,17 +46,17 @@ def run_in_threads(count, target):
     return results, errors
 
 
-def valid_data(**overrides):
-    form = SecondOpinionForm(second_opinion_data(**overrides), {"documents": [upload("scan.pdf")]})
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
+def valid_second_opinion(**overrides):
+    return valid_form(SecondOpinionForm, second_opinion_data(**overrides), [upload("scan.pdf")])
+
+
+def submit(form, files=None):
+    return intake.submit(form=form, files=form.cleaned_data["documents"] if files is None else files)
 
 
 def test_twenty_simultaneous_submissions_all_succeed_with_distinct_references(settings):
-    datasets = [valid_data() for _ in range(20)]
-    results, errors = run_in_threads(
-        20, lambda i: services.submit_second_opinion(data=datasets[i], files=datasets[i]["documents"])
-    )
+    forms = [valid_second_opinion() for _ in range(20)]
+    results, errors = run_in_threads(20, lambda i: submit(forms[i]))
     assert errors == []
     references = {s.reference for s in results}
     assert len(references) == 20
@@ -67,12 +67,9 @@ def test_twenty_simultaneous_submissions_all_succeed_with_distinct_references(se
 
 
 def test_double_click_with_the_same_token_at_once_makes_one_submission(settings):
-    data = valid_data()
-    tokens = [data["form_token"]] * 8
-    datasets = [valid_data(form_token=token) for token in tokens]
-    results, errors = run_in_threads(
-        8, lambda i: services.submit_second_opinion(data=datasets[i], files=datasets[i]["documents"])
-    )
+    token = valid_second_opinion().cleaned_data["form_token"]
+    forms = [valid_second_opinion(form_token=token) for _ in range(8)]
+    results, errors = run_in_threads(8, lambda i: submit(forms[i]))
     assert errors == []
     assert Submission.objects.count() == 1
     assert {s.pk for s in results} == {Submission.objects.get().pk}
@@ -89,8 +86,7 @@ def test_senders_running_at_once_send_each_email_exactly_once(settings, monkeypa
     # Create the rows without sending them (as if the mail server had been down).
     monkeypatch.setattr(notifications, "send_pending", lambda **kwargs: 0)
     for _ in range(10):
-        data = valid_data()
-        services.submit_second_opinion(data=data, files=[])
+        submit(valid_second_opinion(), files=[])
     monkeypatch.undo()
     assert Notification.objects.filter(state="pending").count() == 20
 

@@ -8,7 +8,10 @@ from django.utils import timezone
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.validators import npi_is_valid
 
-from .conftest import existing_patient_data, referral_data, second_opinion_data
+from .factories import existing_patient_data, referral_data, second_opinion_data
+
+# The forms are ModelForms: validating one checks the model's constraints, in the database.
+pytestmark = pytest.mark.django_db
 
 FORM_CASES = [
     (ReferralForm, referral_data),

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.models import Submission
 
-from .conftest import existing_patient_data, referral_data, second_opinion_data, spanish_url
+from .factories import existing_patient_data, referral_data, second_opinion_data, spanish_url
 
 FORMS = [ReferralForm, SecondOpinionForm, ExistingPatientForm]
 # Words that read the same in both languages.

@@ -11,12 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from referrals import notifications, services
+from referrals import notifications
 from referrals.forms import ExistingPatientForm
 from referrals.models import Notification, Submission
+from referrals.services import intake
 
-from .conftest import MARKERS, existing_patient_data, referral_data, second_opinion_data, spanish_url, upload
-from .test_services import cleaned
+from .factories import (
+    MARKERS,
+    existing_patient_data,
+    referral_data,
+    second_opinion_data,
+    spanish_url,
+    upload,
+    valid_form,
+)
 
 PHI_VALUES = [*MARKERS.values(), "03/17/2015", "17/03/2015", "March 17, 2015", "Txmarker", "Urgmarker", "Hosmarker"]
 
@@ -121,7 +129,7 @@ def test_failing_backend_keeps_submission_and_pending_then_command_sends_once(
 
 @pytest.mark.django_db
 def test_a_claimed_row_is_not_sent_by_a_second_sender(mailoutbox):
-    submission = services.submit_existing_patient(data=cleaned(ExistingPatientForm, existing_patient_data()))
+    submission = intake.submit(form=valid_form(ExistingPatientForm, existing_patient_data()))
     row = submission.notifications.first()
     assert notifications._claim(row.pk) is True
     assert notifications._claim(row.pk) is False  # someone else already holds it
@@ -131,9 +139,7 @@ def test_a_claimed_row_is_not_sent_by_a_second_sender(mailoutbox):
 
 @pytest.mark.django_db
 def test_stale_claims_are_retried(mailoutbox):
-    submission = services.submit_existing_patient(
-        data=cleaned(ExistingPatientForm, existing_patient_data(contact_email=""))
-    )
+    submission = intake.submit(form=valid_form(ExistingPatientForm, existing_patient_data(contact_email="")))
     row = submission.notifications.get()
     Notification.objects.filter(pk=row.pk).update(state="sending", claimed_at=timezone.now() - timedelta(hours=1))
     assert notifications.send_pending() == 1

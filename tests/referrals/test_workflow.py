@@ -1,4 +1,5 @@
-"""The coordinators' workflow services: allowed transitions, history rows, clocks, duplicates."""
+"""The coordinators' workflow services (referrals.services.workflow): allowed transitions, history rows; and the
+queryset's clocks and duplicate flag they drive."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -6,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from referrals import services
 from referrals.models import Note, RecordItem, StatusChange, Submission
-from tests.referrals.factories import make_coordinator, make_submission
+from referrals.services import workflow
+
+from .factories import make_coordinator, make_submission
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -24,7 +26,7 @@ def _clock_settings(settings):
 
 def test_transition_allowed_writes_history(coordinator):
     submission = make_submission()
-    services.transition(submission=submission, to_status="in_review", by=coordinator, note="Looks eligible")
+    workflow.transition(submission=submission, to_status="in_review", by=coordinator, note="Looks eligible")
     submission.refresh_from_db()
     assert submission.status == "in_review"
     change = StatusChange.objects.get(submission=submission)
@@ -39,8 +41,8 @@ def test_transition_allowed_writes_history(coordinator):
 
 def test_refused_transition_changes_nothing(coordinator):
     submission = make_submission(status="declined", decline_reason="not_eligible")
-    with pytest.raises(services.WorkflowError, match="cannot go from declined to in review"):
-        services.transition(submission=submission, to_status="in_review", by=coordinator)
+    with pytest.raises(workflow.WorkflowError, match="cannot go from declined to in review"):
+        workflow.transition(submission=submission, to_status="in_review", by=coordinator)
     submission.refresh_from_db()
     assert submission.status == "declined"
     assert not StatusChange.objects.exists()
@@ -53,18 +55,18 @@ def test_every_transition_follows_the_map(coordinator):
             submission = make_submission(status=source, **extra)
             kwargs = {"decline_reason": "other", "consult_date": date(2026, 12, 1)}
             if target in targets:
-                services.transition(submission=submission, to_status=target, by=coordinator, **kwargs)
+                workflow.transition(submission=submission, to_status=target, by=coordinator, **kwargs)
                 assert Submission.objects.get(pk=submission.pk).status == target
             else:
-                with pytest.raises(services.WorkflowError):
-                    services.transition(submission=submission, to_status=target, by=coordinator, **kwargs)
+                with pytest.raises(workflow.WorkflowError):
+                    workflow.transition(submission=submission, to_status=target, by=coordinator, **kwargs)
 
 
 def test_decline_needs_a_reason(coordinator):
     submission = make_submission()
-    with pytest.raises(services.WorkflowError, match="needs a reason"):
-        services.transition(submission=submission, to_status="declined", by=coordinator)
-    services.transition(submission=submission, to_status="declined", by=coordinator, decline_reason="duplicate")
+    with pytest.raises(workflow.WorkflowError, match="needs a reason"):
+        workflow.transition(submission=submission, to_status="declined", by=coordinator)
+    workflow.transition(submission=submission, to_status="declined", by=coordinator, decline_reason="duplicate")
     submission.refresh_from_db()
     assert (submission.status, submission.decline_reason) == ("declined", "duplicate")
     assert submission.decided_at is not None
@@ -72,9 +74,9 @@ def test_decline_needs_a_reason(coordinator):
 
 def test_accept_needs_a_consult_date(coordinator):
     submission = make_submission(status="in_review")
-    with pytest.raises(services.WorkflowError, match="consult date"):
-        services.transition(submission=submission, to_status="accepted", by=coordinator)
-    services.transition(submission=submission, to_status="accepted", by=coordinator, consult_date=date(2026, 12, 3))
+    with pytest.raises(workflow.WorkflowError, match="consult date"):
+        workflow.transition(submission=submission, to_status="accepted", by=coordinator)
+    workflow.transition(submission=submission, to_status="accepted", by=coordinator, consult_date=date(2026, 12, 3))
     submission.refresh_from_db()
     assert submission.consult_date == date(2026, 12, 3)
     assert "2026-12-03" in StatusChange.objects.get(submission=submission).note
@@ -83,10 +85,10 @@ def test_accept_needs_a_consult_date(coordinator):
 def test_assign_and_unassign_write_history(coordinator, django_user_model):
     other = make_coordinator("other")
     submission = make_submission()
-    services.assign(submission=submission, to=coordinator, by=coordinator)
-    services.assign(submission=submission, to=other, by=coordinator)
-    services.assign(submission=submission, to=other, by=coordinator)  # no change, no history
-    services.assign(submission=submission, to=None, by=coordinator)
+    workflow.assign(submission=submission, to=coordinator, by=coordinator)
+    workflow.assign(submission=submission, to=other, by=coordinator)
+    workflow.assign(submission=submission, to=other, by=coordinator)  # no change, no history
+    workflow.assign(submission=submission, to=None, by=coordinator)
     assert Submission.objects.get(pk=submission.pk).assigned_to is None
     rows = list(StatusChange.objects.filter(submission=submission).values_list("action", "from_value", "to_value"))
     assert rows == [("assigned", "", "coord"), ("assigned", "coord", "other"), ("assigned", "other", "")]
@@ -99,8 +101,8 @@ def test_only_active_coordinators_can_be_assigned(coordinator, django_user_model
     superuser = django_user_model.objects.create_superuser("root", password="x" * 20)
     gone = make_coordinator("gone", is_active=False)
     for user in (outsider, it_staff, superuser, gone):
-        with pytest.raises(services.WorkflowError, match="only an active coordinator"):
-            services.assign(submission=submission, to=user, by=coordinator)
+        with pytest.raises(workflow.WorkflowError, match="only an active coordinator"):
+            workflow.assign(submission=submission, to=user, by=coordinator)
     assert not StatusChange.objects.filter(submission=submission).exists()
     assert list(Submission.assignable_users()) == [coordinator]
 
@@ -108,8 +110,8 @@ def test_only_active_coordinators_can_be_assigned(coordinator, django_user_model
 def test_contacted_sets_first_contact_once(coordinator):
     submission = make_submission()
     first = datetime(2026, 11, 23, 10, tzinfo=NY)
-    services.mark_contacted(submission=submission, by=coordinator, at=first)
-    services.mark_contacted(submission=submission, by=coordinator, at=datetime(2026, 11, 24, 10, tzinfo=NY))
+    workflow.mark_contacted(submission=submission, by=coordinator, at=first)
+    workflow.mark_contacted(submission=submission, by=coordinator, at=datetime(2026, 11, 24, 10, tzinfo=NY))
     submission.refresh_from_db()
     assert submission.first_contacted_at == first
     assert StatusChange.objects.filter(submission=submission, action="contacted").count() == 2
@@ -117,10 +119,10 @@ def test_contacted_sets_first_contact_once(coordinator):
 
 def test_notes_are_appended(coordinator):
     submission = make_submission()
-    services.add_note(submission=submission, body="  Called mum, voicemail  ", by=coordinator)
+    workflow.add_note(submission=submission, body="  Called mum, voicemail  ", by=coordinator)
     assert Note.objects.get(submission=submission).body == "Called mum, voicemail"
-    with pytest.raises(services.WorkflowError):
-        services.add_note(submission=submission, body="   ", by=coordinator)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.add_note(submission=submission, body="   ", by=coordinator)
 
 
 def test_records_checklist_drives_records_complete(coordinator):
@@ -128,14 +130,14 @@ def test_records_checklist_drives_records_complete(coordinator):
     assert not submission.records_complete
     items = RecordItem.Item.values
     for item in items[:-1]:
-        services.set_record_item(submission=submission, item=item, state="received", by=coordinator)
+        workflow.set_record_item(submission=submission, item=item, state="received", by=coordinator)
     assert Submission.objects.get(pk=submission.pk).records_completed_at is None
-    services.set_record_item(submission=submission, item="other", state="not_needed", by=coordinator)
+    workflow.set_record_item(submission=submission, item="other", state="not_needed", by=coordinator)
     submission = Submission.objects.get(pk=submission.pk)
     assert submission.records_complete
     assert submission.records_completed_at is not None
     # Something goes missing again: the review clock stops.
-    services.set_record_item(submission=submission, item="pathology", state="missing", by=coordinator)
+    workflow.set_record_item(submission=submission, item="pathology", state="missing", by=coordinator)
     submission = Submission.objects.get(pk=submission.pk)
     assert not submission.records_complete
     assert submission.records_completed_at is None
@@ -147,7 +149,7 @@ def test_records_item_without_a_row_counts_as_missing(coordinator):
     assert submission.records_complete
     RecordItem.objects.filter(submission=submission, item="other").delete()
     assert not Submission.objects.get(pk=submission.pk).records_complete
-    services.set_record_item(submission=submission, item="other", state="received", by=coordinator)
+    workflow.set_record_item(submission=submission, item="other", state="received", by=coordinator)
     assert Submission.objects.get(pk=submission.pk).records_complete
 
 
@@ -220,19 +222,3 @@ def test_open_assigned_unassigned(coordinator):
     assert set(Submission.objects.open()) == {mine, nobody}
     assert list(Submission.objects.assigned_to(coordinator)) == [mine]
     assert set(Submission.objects.unassigned()) == {nobody, closed}
-
-
-def test_export_rows_neutralize_formula_cells():
-    submission = make_submission(patient_name='=HYPERLINK("http://evil")', contact_name="@SUM(A1)")
-    submission.referrer_name = "-2+3"
-    submission.contact_email = "+x@example.org"
-    submission.referrer_npi = "\t=1"
-    header, row = list(services.export_rows([submission]))
-    assert header[0] == "Reference"
-    cells = dict(zip(header, row, strict=True))
-    assert cells["Patient name"] == '\'=HYPERLINK("http://evil")'
-    assert cells["Contact name"] == "'@SUM(A1)"
-    assert cells["Referring clinician"] == "'-2+3"
-    assert cells["Contact email"] == "'+x@example.org"
-    assert cells["NPI"] == "'\t=1"
-    assert cells["Reference"] == submission.reference

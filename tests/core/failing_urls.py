@@ -1,4 +1,4 @@
-"""A URLconf whose only page fails, to see the 500 page (tests/programs/test_views.py)."""
+"""A URLconf whose only page fails, to see the 500 page (tests/core/test_views.py)."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import path
@@ -10,4 +10,4 @@ def broken(request):
 
 urlpatterns = i18n_patterns(path("broken/", broken), prefix_default_language=False)
 
-handler500 = "programs.views.server_error"
+handler500 = "core.views.server_error"

@@ -1,9 +1,0 @@
-import pytest
-
-
-@pytest.mark.django_db
-def test_healthz_answers_without_database(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.content == b"ok"
