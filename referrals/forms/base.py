@@ -151,11 +151,13 @@ class IntakeForm(forms.ModelForm):
         return cleaned
 
     def error_summary(self):
-        """(anchor id, label, message) for each error, in the order the fields appear."""
+        """(anchor id, label, message) for each error, in the order the fields appear on the page."""
+        on_page = [name for section in self.sections for name in section.fields]
         items = []
-        for name, field in self.fields.items():
-            if name not in self.errors or name in ("form_token", HONEYPOT_FIELD):
+        for name in dict.fromkeys([*on_page, *self.fields]):
+            if name not in self.errors or name not in self.fields or name in ("form_token", HONEYPOT_FIELD):
                 continue
+            field = self.fields[name]
             bound = self[name]
             anchor = bound.auto_id
             if isinstance(field.widget, forms.RadioSelect):
