@@ -136,6 +136,9 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
     def get_fieldsets(self, request, obj=None):
         kinds = [obj.kind] if obj is not None else list(INTAKE_FORMS)
         submitted = [fieldset for kind in kinds for fieldset in INTAKE_FORMS[kind].staff_fieldsets()]
+        if obj is not None and obj.urgency == Submission.Urgency.URGENT:
+            # Why it is urgent is the first thing to read: its section goes first.
+            submitted.sort(key=lambda fieldset: "urgent_reason" not in _names([fieldset]))
         workflow_fieldsets = WORKFLOW_FIELDSETS
         if not self.has_change_permission(request, obj):
             # Read-only staff see where things stand, not the panel's controls.

@@ -271,6 +271,14 @@ def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
         assert f">{title}</h2>" in html, title
 
 
+def test_urgent_submissions_show_why_before_the_other_answers(coordinator_client):
+    submission = make_submission(urgency=Submission.Urgency.URGENT, urgent_reason="Rising blasts on day 14")
+    response = coordinator_client.get(change_url(submission))
+    titles = [str(fieldset.name) for fieldset in response.context["adminform"]][3:]
+    assert titles == ["Urgency", "Referring clinician", "The patient", "Insurance", "Parent or guardian", "Confirm"]
+    assert "Rising blasts on day 14" in response.content.decode()
+
+
 def test_history_shows_records_checklist_changes_as_labels(coordinator_client, coordinator):
     submission = make_submission()
     workflow.set_record_item(submission=submission, item="pathology", state="received", by=coordinator)
