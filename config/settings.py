@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.phones",
             ],
         },
     },
@@ -208,16 +209,23 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Public form abuse controls: POSTs per client per window.
 RATELIMIT_POSTS = env_int("RATELIMIT_POSTS", 20)
 RATELIMIT_WINDOW_SECONDS = env_int("RATELIMIT_WINDOW_SECONDS", 3600)
-# The program's phone number for people who cannot use a form (shown on the
-# "please wait" page when the limit is reached). Blank: the page says to call the office.
-PROGRAM_PHONE = env("PROGRAM_PHONE", "")
-# Where core's error pages find the published phone when PROGRAM_PHONE is blank (core never imports programs).
-PROGRAM_PHONE_LOOKUP = "programs.models.published_phone"
+# The status page: lookups per client, and per reference number from all clients together (so a reference
+# cannot be tried against many dates of birth from many addresses), per STATUS_LOOKUP_WINDOW_SECONDS.
+STATUS_LOOKUPS_PER_CLIENT = env_int("STATUS_LOOKUPS_PER_CLIENT", 10)
+STATUS_LOOKUPS_PER_REFERENCE = env_int("STATUS_LOOKUPS_PER_REFERENCE", 5)
+STATUS_LOOKUP_WINDOW_SECONDS = env_int("STATUS_LOOKUP_WINDOW_SECONDS", 3600)
+# The program's phone lines (core.phones). The defaults are placeholders from the 555-0100..0199 range,
+# which is reserved for fiction: every page that shows one says it is not in service. Set the real numbers.
+PHONE_MAIN = env("PHONE_MAIN", "") or env("PROGRAM_PHONE", "") or "215-555-0100"
+PHONE_PHYSICIAN = env("PHONE_PHYSICIAN", "") or "215-555-0101"
+PHONE_AFTER_HOURS = env("PHONE_AFTER_HOURS", "") or "215-555-0102"
 # A failed CSRF check (usually a form left open too long) gets our own 403 page.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # The program's promises, in business days (weekends and HOLIDAYS excluded).
 FIRST_CONTACT_BUSINESS_DAYS = env_int("FIRST_CONTACT_BUSINESS_DAYS", 1)
+# An urgent referral's first contact: 0 means the same business day (the next one when received on a day off).
+URGENT_FIRST_CONTACT_BUSINESS_DAYS = env_int("URGENT_FIRST_CONTACT_BUSINESS_DAYS", 0)
 REVIEW_BUSINESS_DAYS = env_int("REVIEW_BUSINESS_DAYS", 2)
 HOLIDAYS = env_list("HOLIDAYS")  # ISO dates, e.g. "2026-12-25,2027-01-01"
 

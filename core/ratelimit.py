@@ -42,26 +42,34 @@ def client_key(request):
 
 
 def hit(request, scope="intake"):
-    """Count one POST. Return True if the client is still within the limit.
+    """Count one POST. Return True if the client is still within the limit (RATELIMIT_POSTS per window)."""
+    return within_limit(
+        scope, client_key(request), limit=settings.RATELIMIT_POSTS, window=settings.RATELIMIT_WINDOW_SECONDS
+    )
 
-    If the cache cannot be reached the POST is let through (and logged): a
-    family's form is never lost because the rate limiter is down.
+
+def within_limit(scope, key, *, limit, window):
+    """Count one event for ``key`` in ``scope``; True while it is within ``limit`` events per ``window`` seconds.
+
+    The key is hashed (it may be an address or a reference number). If the cache
+    cannot be reached the event is let through (and logged): a family's form is
+    never lost because the rate limiter is down.
     """
-    window = max(int(settings.RATELIMIT_WINDOW_SECONDS), 1)
+    window = max(int(window), 1)
     bucket = int(time.time() // window)
-    client_hash = hashlib.sha256(client_key(request).encode()).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{client_hash}:{bucket}"
+    key_hash = hashlib.sha256(str(key).encode()).hexdigest()[:32]
+    cache_key = f"ratelimit:{scope}:{key_hash}:{bucket}"
     try:
-        cache.add(key, 0, timeout=window + 5)
+        cache.add(cache_key, 0, timeout=window + 5)
         try:
-            count = cache.incr(key)
+            count = cache.incr(cache_key)
         except ValueError:  # expired between add and incr: start again
-            cache.add(key, 1, timeout=window + 5)
+            cache.add(cache_key, 1, timeout=window + 5)
             count = 1
     except Exception:  # noqa: BLE001 - any cache backend error (Redis down, database cache table missing)
-        logger.warning("rate limit cache unavailable; letting the POST through", exc_info=True)
+        logger.warning("rate limit cache unavailable; letting the request through", exc_info=True)
         return True
-    return count <= settings.RATELIMIT_POSTS
+    return count <= limit
 
 
 def ratelimit_posts(view):

@@ -27,12 +27,18 @@ def add_business_days(start: date, days: int) -> date:
 
     Counting starts the day after ``start``, so a submission received on a
     Friday with a one-day promise is due on Monday, and one received on a
-    Saturday is due on Monday too. ``days == 0`` gives ``start`` itself.
+    Saturday is due on Monday too. ``days == 0`` ("the same business day") gives
+    ``start`` itself on a business day, else the next business day: an urgent
+    referral received on Saturday is due on Monday.
     """
     if days < 0:
         raise ValueError("days must not be negative")
     holiday_set = holidays()
     day = start
+    if days == 0:
+        while not is_business_day(day, holiday_set=holiday_set):
+            day += timedelta(days=1)
+        return day
     remaining = days
     while remaining:
         day += timedelta(days=1)

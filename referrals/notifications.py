@@ -8,8 +8,15 @@ senders running at once never send the same row twice. A failed send records
 only the error's class name (never a message that could echo an address or
 PHI) and puts the row back to pending.
 
-Emails carry the reference number, kind, urgency and next steps: never a
-patient's name, date of birth, diagnosis, insurance or free text.
+Emails carry the reference number, kind, urgency, stage and next steps: never
+a patient's name, date of birth, diagnosis, insurance or free text.
+
+Delivery is at least once, not exactly once: a row is marked sent only after the
+mail server accepted it, so a process that dies between the two (or a claim
+left "sending" for STALE_CLAIM) sends that one email again.
+
+A sent status notice adds a "Status notice emailed" line to the submission's
+history, naming the stage and who it went to (never the address).
 """
 
 import logging
@@ -22,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from .models import Notification
+from .models import Notification, StatusChange, Submission
 
 logger = logging.getLogger("referrals.notifications")
 
@@ -77,8 +84,30 @@ def _send(pk):
         )
         return False
     Notification.objects.filter(pk=pk).update(state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+    if notification.kind == Notification.Kind.STATUS_NOTICE:
+        _record_notice_in_history(notification)
     logger.info("email sent reference=%s notification=%s kind=%s", submission.reference, pk, notification.kind)
     return True
+
+
+def _record_notice_in_history(notification):
+    audience = Notification.Audience(notification.audience) if notification.audience else None
+    StatusChange.objects.create(
+        submission_id=notification.submission_id,
+        action=StatusChange.Action.NOTICE,
+        to_value=_notice_stage(notification),
+        note=f"Emailed to {audience.label}" if audience else "",
+    )
+
+
+def _notice_stage(notification):
+    """The stage a status notice announces: the one its history row moved to (not today's, if it changed since)."""
+    return Submission.stage_of(notification.status_change.to_value)
+
+
+def status_url():
+    """The status page's full address in the active language (/es/status/ in Spanish)."""
+    return f"{settings.SITE_URL}{reverse('referrals:status')}"
 
 
 def admin_url(submission):
@@ -92,12 +121,19 @@ def admin_url(submission):
 def build_message(notification):
     """The email for one outbox row, rendered in the row's language."""
     submission = notification.submission
-    if notification.kind == Notification.Kind.INTAKE_NOTICE:
-        template = "referrals/email/intake_notice"
-    else:
-        template = "referrals/email/submitter_confirmation"
+    template = {
+        Notification.Kind.INTAKE_NOTICE: "referrals/email/intake_notice",
+        Notification.Kind.SUBMITTER_CONFIRMATION: "referrals/email/submitter_confirmation",
+        Notification.Kind.STATUS_NOTICE: "referrals/email/status_notice",
+    }[notification.kind]
     with translation.override(notification.language):
+        stage = _notice_stage(notification) if notification.kind == Notification.Kind.STATUS_NOTICE else None
         context = {
+            "stage": stage,
+            "stage_label": Submission.Stage(stage).label if stage else "",
+            "status_url": status_url(),
+            "is_urgent": submission.is_urgent,
+            "contact_method": submission.preferred_contact_method,
             "reference": submission.reference,
             "kind": submission.kind,
             "kind_label": submission.get_kind_display(),
@@ -108,7 +144,7 @@ def build_message(notification):
             "first_contact_due": submission.first_contact_due(),
             "attachment_count": submission.attachments.count(),
             "admin_url": admin_url(submission),
-            "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
+            "first_contact_days": submission.first_contact_days(),
             "review_days": settings.REVIEW_BUSINESS_DAYS,
         }
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())

@@ -9,4 +9,5 @@ urlpatterns = [
     path("request-a-visit/", views.second_opinion, name="second_opinion"),
     path("existing-patients/message/", views.existing_patient, name="existing_patient"),
     path("received/<str:token>/", views.confirmation, name="confirmation"),
+    path("status/", views.status, name="status"),
 ]

@@ -163,7 +163,7 @@ class SubmissionWorkflowForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.fields["assign_to"].initial = instance.assigned_to_id
-        allowed = Submission.TRANSITIONS.get(instance.status, set())
+        allowed = instance.allowed_transitions() if instance.pk else set()
         self.fields["new_status"].choices = [("", _("(no change)"))] + [
             (value, label) for value, label in Submission.Status.choices if value in allowed
         ]

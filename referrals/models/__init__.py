@@ -5,15 +5,16 @@ One ``Submission`` table holds all three kinds (referral, second opinion,
 existing patient) so there is one queue. Its ``reference`` is the only identity
 people see: ``__str__`` returns it, so no patient name reaches the admin's log.
 
-submission.py  Submission, its choices, age_on, the private storage
+submission.py  Submission, age_on, the private storage
+choices.py     its kind, status, stage (what the public sees), urgency and language
 queryset.py    SubmissionQuerySet: the open queue, what is overdue, likely duplicates, the queue's order
 documents.py   Attachment (a submitted file) and RecordItem (the records checklist)
-history.py     StatusChange, Note and AccessLog: append-only
+history.py     StatusChange, Note, AccessLog and StatusLookup: append-only
 outbox.py      Notification: the email outbox
 """
 
 from referrals.models.documents import Attachment, RecordItem
-from referrals.models.history import AccessLog, Note, StatusChange
+from referrals.models.history import AccessLog, Note, StatusChange, StatusLookup
 from referrals.models.outbox import Notification
 from referrals.models.submission import Submission, age_on, private_storage
 
@@ -24,6 +25,7 @@ __all__ = [
     "Notification",
     "RecordItem",
     "StatusChange",
+    "StatusLookup",
     "Submission",
     "age_on",
     "private_storage",

@@ -17,6 +17,8 @@ class StatusChange(models.Model):
         ASSIGNED = "assigned", _("Assigned")
         CONTACTED = "contacted", _("Family contacted")
         RECORDS = "records", _("Records checklist")
+        NOTICE = "notice", _("Status notice emailed")
+        NOTICES = "notices", _("Status notices turned on or off")
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="history")
     action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.STATUS)
@@ -41,6 +43,8 @@ class StatusChange(models.Model):
             return "—"
         if self.action == self.Action.STATUS and value in Submission.Status.values:
             return str(Submission.Status(value).label)
+        if self.action == self.Action.NOTICE and value in Submission.Stage.values:
+            return str(Submission.Stage(value).label)
         if self.action == self.Action.RECORDS:
             item, _sep, state = value.partition(": ")
             if item in RecordItem.Item.values and state in RecordItem.State.values:
@@ -96,3 +100,26 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.action} {self.object_repr}"
+
+
+class StatusLookup(models.Model):
+    """One lookup on the public status page. Append-only; the date of birth tried is never stored.
+
+    ``reference`` is what was typed, kept only when it has the shape of a
+    reference number; ``submission`` is set when the reference and date of birth matched.
+    """
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    reference = models.CharField(_("reference tried"), max_length=13, blank=True, db_index=True)
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
+    found = models.BooleanField(_("matched"), default=False)
+    limited = models.BooleanField(_("refused by the rate limit"), default=False)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("status lookup")
+        verbose_name_plural = _("status lookups")
+
+    def __str__(self):
+        return f"{self.reference or '-'} {'found' if self.found else 'not found'}"

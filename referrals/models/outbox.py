@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models.history import StatusChange
 from referrals.models.submission import Submission
 
 
@@ -12,12 +13,20 @@ class Notification(models.Model):
     """The email outbox. Written in the submission's transaction; sent after commit.
 
     Nothing with PHI is stored here: subject and body are rendered from the
-    submission's reference, kind and urgency when the email is sent.
+    submission's reference, kind and urgency when the email is sent. A status
+    notice also points at the history row (``status_change``) whose new stage it
+    announces: one row per change and address, so a change is announced once.
     """
 
     class Kind(models.TextChoices):
         SUBMITTER_CONFIRMATION = "submitter_confirmation", _("Confirmation to the sender")
         INTAKE_NOTICE = "intake_notice", _("Notice to the intake inbox")
+        STATUS_NOTICE = "status_notice", _("Status notice")
+
+    class Audience(models.TextChoices):
+        INTAKE = "intake", _("the intake inbox")
+        SUBMITTER = "submitter", _("the sender")
+        CLINICIAN = "clinician", _("the referring clinician")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -27,6 +36,10 @@ class Notification(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind)
     to_email = models.EmailField(max_length=254)
+    audience = models.CharField(max_length=20, choices=Audience, blank=True)
+    status_change = models.ForeignKey(
+        StatusChange, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
     language = models.CharField(max_length=5, default="en")
     state = models.CharField(max_length=10, choices=State, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -38,7 +51,16 @@ class Notification(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["submission", "kind"], name="notification_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["submission", "kind"],
+                condition=Q(status_change__isnull=True),
+                name="notification_once_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["status_change", "to_email"],
+                condition=Q(status_change__isnull=False),
+                name="notification_once_per_change_and_address",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "sending", "sent"]), name="notification_state_valid"
             ),

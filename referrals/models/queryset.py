@@ -31,19 +31,22 @@ class SubmissionQuerySet(models.QuerySet):
     def overdue_q(self, today=None):
         """Open, and past a promise: first contact not made in time, or no decision in time after records arrived.
 
+        Urgent referrals have their own first-contact promise (URGENT_FIRST_CONTACT_BUSINESS_DAYS).
         Business days become plain datetime comparisons: anything received on or
         before the last start date already due is overdue (see business_days).
         """
         today = today or timezone.localdate()
-        contact_cutoff = _local_midnight_after(
-            business_days.last_start_already_due(today, settings.FIRST_CONTACT_BUSINESS_DAYS)
-        )
-        review_cutoff = _local_midnight_after(
-            business_days.last_start_already_due(today, settings.REVIEW_BUSINESS_DAYS)
+
+        def cutoff(days):
+            return _local_midnight_after(business_days.last_start_already_due(today, days))
+
+        urgent = Q(urgency=self.model.Urgency.URGENT)
+        contact_late = Q(first_contacted_at__isnull=True) & (
+            (~urgent & Q(received_at__lt=cutoff(settings.FIRST_CONTACT_BUSINESS_DAYS)))
+            | (urgent & Q(received_at__lt=cutoff(settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS)))
         )
         return Q(status__in=self.model.OPEN_STATUSES) & (
-            Q(first_contacted_at__isnull=True, received_at__lt=contact_cutoff)
-            | Q(records_completed_at__lt=review_cutoff)
+            contact_late | Q(records_completed_at__lt=cutoff(settings.REVIEW_BUSINESS_DAYS))
         )
 
     def overdue(self, today=None):

@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from referrals.business_days import add_business_days, business_days_between
+from referrals.models.choices import (
+    STAGE_OF_STATUS,
+    SubmissionKind,
+    SubmissionLanguage,
+    SubmissionStage,
+    SubmissionStatus,
+    SubmissionUrgency,
+)
 from referrals.models.queryset import SubmissionQuerySet
 from referrals.roles import COORDINATORS_GROUP
 
@@ -37,42 +45,14 @@ def age_on(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-# The choices below are Submission.Kind, .Status, .Urgency and .Language: use those names. They are defined
-# at module level only because Submission.Meta's constraints (a separate class scope) must reach them.
-
-
-class SubmissionKind(models.TextChoices):
-    REFERRAL = "referral", _("Physician referral")
-    SECOND_OPINION = "second_opinion", _("New patient or second opinion")
-    EXISTING_PATIENT = "existing_patient", _("Existing patient message")
-
-
-class SubmissionStatus(models.TextChoices):
-    NEW = "new", _("New")
-    IN_REVIEW = "in_review", _("In review")
-    AWAITING_RECORDS = "awaiting_records", _("Awaiting records")
-    ACCEPTED = "accepted", _("Accepted: consult scheduled")
-    DECLINED = "declined", _("Declined")
-    CLOSED = "closed", _("Closed (withdrawn)")
-
-
-class SubmissionUrgency(models.TextChoices):
-    ROUTINE = "routine", _("Routine")
-    URGENT = "urgent", _("Urgent")
-
-
-class SubmissionLanguage(models.TextChoices):
-    ENGLISH = "en", _("English")
-    SPANISH = "es", _("Spanish")
-
-
 class Submission(models.Model):
     Kind = SubmissionKind
     Status = SubmissionStatus
+    Stage = SubmissionStage
     Urgency = SubmissionUrgency
     Language = SubmissionLanguage
 
-    # Which status may follow which. The workflow functions enforce this.
+    # Which status may follow which. The workflow functions enforce this (see ``allowed_transitions``).
     TRANSITIONS = {
         Status.NEW: {Status.IN_REVIEW, Status.AWAITING_RECORDS, Status.DECLINED, Status.CLOSED},
         Status.IN_REVIEW: {Status.AWAITING_RECORDS, Status.ACCEPTED, Status.DECLINED, Status.CLOSED},
@@ -80,8 +60,17 @@ class Submission(models.Model):
         Status.ACCEPTED: {Status.CLOSED},
         Status.DECLINED: set(),
         Status.CLOSED: set(),
+        Status.ANSWERED: set(),
+    }
+    # An existing patient's message is answered (or withdrawn); it is never accepted, declined or waiting for records.
+    MESSAGE_TRANSITIONS = {
+        Status.NEW: {Status.IN_REVIEW, Status.ANSWERED, Status.CLOSED},
+        Status.IN_REVIEW: {Status.ANSWERED, Status.CLOSED},
+        Status.ANSWERED: set(),
+        Status.CLOSED: set(),
     }
     OPEN_STATUSES = (Status.NEW, Status.IN_REVIEW, Status.AWAITING_RECORDS)
+    DECIDED_STATUSES = (Status.ACCEPTED, Status.DECLINED, Status.CLOSED, Status.ANSWERED)
 
     class DeclineReason(models.TextChoices):
         NOT_ELIGIBLE = "not_eligible", _("Not eligible")
@@ -232,6 +221,11 @@ class Submission(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     consult_date = models.DateField(_("consult date"), null=True, blank=True)
     decline_reason = models.CharField(_("decline reason"), max_length=20, choices=DeclineReason, blank=True)
+    status_notices = models.BooleanField(
+        _("email status notices"),
+        default=True,
+        help_text=_("Email the sender (and the referring clinician) when the stage changes. Turn off if they asked for phone only."),
+    )
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -259,6 +253,10 @@ class Submission(models.Model):
                 condition=~Q(status="declined") | ~Q(decline_reason=""),
                 name="submission_declined_has_reason",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(kind="existing_patient"),
+                name="submission_answered_is_a_message",
+            ),
         ]
 
     def __str__(self):
@@ -267,6 +265,34 @@ class Submission(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
+
+    @staticmethod
+    def stage_of(status):
+        """The plain-language stage families and referrers see for a status."""
+        return STAGE_OF_STATUS[status]
+
+    @property
+    def stage(self):
+        return self.stage_of(self.status)
+
+    def notice_recipients(self):
+        """``[(audience, email)]`` for status notices: the sender, and for a referral the referring clinician.
+
+        Empty when notices are turned off. One address is never listed twice.
+        """
+        if not self.status_notices:
+            return []
+        audience = self.notifications.model.Audience
+        if self.kind == self.Kind.REFERRAL:
+            candidates = [(audience.CLINICIAN, self.referrer_email)]
+        else:
+            candidates = [(audience.SUBMITTER, self.contact_email)]
+        seen, recipients = set(), []
+        for who, email in candidates:
+            if email and email.lower() not in seen:
+                seen.add(email.lower())
+                recipients.append((who, email))
+        return recipients
 
     def patient_age(self, on=None):
         """Age in whole years today (or on a given date)."""
@@ -282,15 +308,30 @@ class Submission(models.Model):
             .order_by("username")
         )
 
+    def allowed_transitions(self):
+        """The statuses this submission may move to next (messages from existing patients have their own set)."""
+        table = self.MESSAGE_TRANSITIONS if self.kind == self.Kind.EXISTING_PATIENT else self.TRANSITIONS
+        return table.get(self.status, set())
+
     def can_transition_to(self, status):
-        return status in self.TRANSITIONS.get(self.status, set())
+        return status in self.allowed_transitions()
 
     # --- Coordinators' clocks and checklist (see referrals.business_days) ---
 
-    def first_contact_due(self):
-        """The local date by which the family must be contacted (FIRST_CONTACT_BUSINESS_DAYS after receipt)."""
+    @property
+    def is_urgent(self):
+        return self.urgency == self.Urgency.URGENT
 
-        return add_business_days(timezone.localdate(self.received_at), settings.FIRST_CONTACT_BUSINESS_DAYS)
+    def first_contact_days(self):
+        """The first-contact promise in business days: URGENT_FIRST_CONTACT_BUSINESS_DAYS for urgent referrals."""
+        if self.is_urgent:
+            return settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS
+        return settings.FIRST_CONTACT_BUSINESS_DAYS
+
+    def first_contact_due(self):
+        """The local date by which the family must be contacted (``first_contact_days`` after receipt)."""
+
+        return add_business_days(timezone.localdate(self.received_at), self.first_contact_days())
 
     def review_due(self):
         """The local date by which a decision is due (REVIEW_BUSINESS_DAYS after records complete), or None."""

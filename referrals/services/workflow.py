@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals.models import Note, RecordItem, StatusChange, Submission
+from referrals import notifications
+from referrals.models import Note, Notification, RecordItem, StatusChange, Submission
 
 
 class WorkflowError(Exception):
@@ -103,7 +104,7 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
             raise WorkflowError(_("%(ref)s refused: accepting needs the consult date.") % {"ref": locked.reference})
         locked.consult_date = consult_date
         fields.append("consult_date")
-    if to_status in (Submission.Status.ACCEPTED, Submission.Status.DECLINED, Submission.Status.CLOSED):
+    if to_status in Submission.DECIDED_STATUSES:
         if locked.decided_at is None:
             locked.decided_at = timezone.now()
             fields.append("decided_at")
@@ -115,7 +116,7 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
         extra = str(Submission.DeclineReason(decline_reason).label)
     elif to_status == Submission.Status.ACCEPTED:
         extra = str(_("Consult on %(date)s") % {"date": consult_date.isoformat()})
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         submission=locked,
         action=StatusChange.Action.STATUS,
         from_value=previous,
@@ -123,7 +124,47 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
         note="\n".join(part for part in (extra, note) if part),
         changed_by=by,
     )
+    if Submission.stage_of(previous) != Submission.stage_of(to_status):
+        _queue_status_notices(locked, change)
     _sync(submission, locked, fields)
+    return locked
+
+
+def _queue_status_notices(submission, change):
+    """One outbox row per recipient for a new stage (none when notices are off); sent after commit."""
+    rows = [
+        Notification(
+            submission=submission,
+            kind=Notification.Kind.STATUS_NOTICE,
+            status_change=change,
+            audience=audience,
+            to_email=email,
+            language=submission.language,
+        )
+        for audience, email in submission.notice_recipients()
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows)
+        # robust: a failure while sending is logged and left in the outbox, never an error page after the commit.
+        transaction.on_commit(lambda: notifications.send_pending(submission_id=submission.pk), robust=True)
+
+
+@transaction.atomic
+def set_status_notices(*, submission, enabled, by):
+    """Turn status notices on or off for one submission (e.g. the family asked for phone calls only)."""
+    locked = _locked(submission)
+    enabled = bool(enabled)
+    if locked.status_notices != enabled:
+        locked.status_notices = enabled
+        locked.save(update_fields=["status_notices"])
+        StatusChange.objects.create(
+            submission=locked,
+            action=StatusChange.Action.NOTICES,
+            from_value="on" if not enabled else "off",
+            to_value="on" if enabled else "off",
+            changed_by=by,
+        )
+    _sync(submission, locked, ["status_notices"])
     return locked
 
 

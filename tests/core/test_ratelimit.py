@@ -125,7 +125,7 @@ def test_a_form_is_never_lost_when_the_rate_limit_cache_is_down(client, settings
     assert response.status_code == 302
     assert Submission.objects.count() == 1
     lines = [record.getMessage() for record in caplog.records if record.name == "core.ratelimit"]
-    assert lines == ["rate limit cache unavailable; letting the POST through"]
+    assert lines == ["rate limit cache unavailable; letting the request through"]
 
 
 def test_rate_limit_page_falls_back_to_the_programs_published_phone(client, settings, url):

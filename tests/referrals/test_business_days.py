@@ -61,8 +61,16 @@ def test_business_days_between(start, end, expected):
 
 def test_business_days_between_agrees_with_add_business_days():
     start = date(2026, 11, 1)
-    for days in range(0, 40):
+    for days in range(1, 40):
         assert business_days_between(start, add_business_days(start, days)) == days
+
+
+def test_zero_days_is_the_same_business_day_or_the_next_one():
+    # The urgent promise ("the same business day"): a business day is its own due date; a weekend rolls to Monday.
+    assert add_business_days(MON, 0) == MON
+    assert add_business_days(FRI, 0) == FRI
+    assert add_business_days(SAT, 0) == date(2026, 11, 23)
+    assert add_business_days(SUN, 0) == date(2026, 11, 23)
 
 
 def test_last_start_already_due():

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.ratelimit import ratelimit_posts
 from core.views import bad_request, request_too_large
 
-from . import selectors
-from .forms import FORM_TOKEN_RE, HONEYPOT_FIELD, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
-from .models import Submission
-from .services import intake
-from .uploads import record_altered_file_names
-from .validators import display_name, validate_file_name
+from referrals import selectors
+from referrals.forms import FORM_TOKEN_RE, HONEYPOT_FIELD, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
+from referrals.models import Submission
+from referrals.services import intake
+from referrals.uploads import record_altered_file_names
+from referrals.validators import display_name, validate_file_name
 
 logger = logging.getLogger("referrals.intake")
 
