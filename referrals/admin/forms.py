@@ -135,6 +135,15 @@ class SubmissionWorkflowForm(forms.ModelForm):
         required=False,
         help_text=_("The first contact sets the first-contact time; later ones are kept in the history."),
     )
+    send_notices = forms.BooleanField(
+        label=_("Email status notices"),
+        required=False,
+        show_hidden_initial=True,
+        help_text=_(
+            "When the stage changes, email the sender (for a referral, the referring clinician) the reference, "
+            "the new stage and the status page link. Untick if they asked for phone calls only."
+        ),
+    )
     new_status = forms.ChoiceField(label=_("Change status to"), required=False)
     set_decline_reason = forms.ChoiceField(
         label=_("Decline reason"),
@@ -163,6 +172,7 @@ class SubmissionWorkflowForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.fields["assign_to"].initial = instance.assigned_to_id
+        self.fields["send_notices"].initial = instance.status_notices if instance.pk else True
         allowed = instance.allowed_transitions() if instance.pk else set()
         self.fields["new_status"].choices = [("", _("(no change)"))] + [
             (value, label) for value, label in Submission.Status.choices if value in allowed
@@ -206,6 +216,10 @@ class SubmissionWorkflowForm(forms.ModelForm):
                 lambda item=item, state=state: workflow.set_record_item(
                     submission=submission, item=item, state=state, by=by
                 )
+            )
+        if "send_notices" in self.changed_data:  # before a status change, so "off" already holds for it
+            steps.append(
+                lambda: workflow.set_status_notices(submission=submission, enabled=data.get("send_notices"), by=by)
             )
         if data.get("new_status"):
             steps.append(

@@ -36,6 +36,7 @@ WORKFLOW_FIELDSETS = [
                 "contacted_now",
                 ("decided_at", "review_due_display"),
                 ("consult_date", "decline_reason"),
+                "send_notices",
                 "new_status",
                 ("set_decline_reason", "set_consult_date"),
                 "status_note",

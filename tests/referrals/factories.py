@@ -13,6 +13,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -243,3 +244,42 @@ def verified_client(user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def change_url(submission):
+    return reverse("admin:referrals_submission_change", args=[submission.pk])
+
+
+def change_form_data(client, submission):
+    """What the change page's form would send unchanged: its values, hidden initial values and management forms."""
+    response = client.get(change_url(submission))
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if field.show_hidden_initial:
+            data[form.add_initial_prefix(name)] = "" if value is None else value
+        if value in (None, False):
+            continue
+        data[name] = value
+    for prefix in ("attachments", "history", "notes"):
+        for formset in response.context["inline_admin_formsets"]:
+            management = formset.formset.management_form
+            if formset.formset.prefix.startswith(prefix):
+                for key, value in management.initial.items():
+                    data[f"{formset.formset.prefix}-{key}"] = value
+    return data
+
+
+def post_change(client, submission, data=None, **fields):
+    """Post the change form as the browser would: the page's values plus the given changes."""
+    data = {**(data if data is not None else change_form_data(client, submission)), **fields}
+    data = {key: value for key, value in data.items() if value is not None}
+    return client.post(change_url(submission), data)
+
+
+class BrokenBackend(BaseEmailBackend):
+    """An email backend whose server is down (settings.EMAIL_BACKEND = "tests.referrals.factories.BrokenBackend")."""
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down for " + messages[0].to[0])

@@ -14,15 +14,19 @@ from django.utils import timezone
 from referrals.models import AccessLog, Note, RecordItem, StatusChange, Submission
 from referrals.services import workflow
 
-from .factories import make_attachment, make_coordinator, make_submission, verified_client
+from .factories import (
+    change_form_data,
+    change_url,
+    make_attachment,
+    make_coordinator,
+    make_submission,
+    post_change,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:referrals_submission_changelist")
 NY = ZoneInfo("America/New_York")
-
-
-def change_url(submission):
-    return reverse("admin:referrals_submission_change", args=[submission.pk])
 
 
 def references(response):
@@ -288,43 +292,15 @@ def test_history_shows_records_checklist_changes_as_labels(coordinator_client, c
     assert "pathology: received" not in history
 
 
-def _change_form_data(client, submission):
-    """What the change page's form would send unchanged: its values, hidden initial values and management forms."""
-    response = client.get(change_url(submission))
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if field.show_hidden_initial:
-            data[form.add_initial_prefix(name)] = "" if value is None else value
-        if value in (None, False):
-            continue
-        data[name] = value
-    for prefix in ("attachments", "history", "notes"):
-        for formset in response.context["inline_admin_formsets"]:
-            management = formset.formset.management_form
-            if formset.formset.prefix.startswith(prefix):
-                for key, value in management.initial.items():
-                    data[f"{formset.formset.prefix}-{key}"] = value
-    return data
-
-
-def _post_change(client, submission, data=None, **fields):
-    """Post the change form as the browser would: the page's values plus the given changes."""
-    data = {**(data if data is not None else _change_form_data(client, submission)), **fields}
-    data = {key: value for key, value in data.items() if value is not None}
-    return client.post(change_url(submission), data)
-
-
 def test_saving_a_stale_change_page_keeps_a_colleagues_changes(coordinator_client, coordinator):
     """A opened the page; B then took the case and ticked a record; A's save (a note) must not undo B's work."""
     colleague = make_coordinator("bea")
     submission = make_submission()
-    stale_page = _change_form_data(coordinator_client, submission)
+    stale_page = change_form_data(coordinator_client, submission)
     workflow.assign(submission=submission, to=colleague, by=colleague)
     workflow.set_record_item(submission=submission, item="pathology", state="received", by=colleague)
 
-    response = _post_change(coordinator_client, submission, stale_page, new_note="Left a voicemail")
+    response = post_change(coordinator_client, submission, stale_page, new_note="Left a voicemail")
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.assigned_to == colleague
@@ -333,7 +309,7 @@ def test_saving_a_stale_change_page_keeps_a_colleagues_changes(coordinator_clien
     assert Note.objects.get(submission=submission).body == "Left a voicemail"
 
     # What A did change on the stale page still applies.
-    response = _post_change(coordinator_client, submission, stale_page, record_flow_mrd="received")
+    response = post_change(coordinator_client, submission, stale_page, record_flow_mrd="received")
     assert RecordItem.objects.get(submission=submission, item="flow_mrd").state == "received"
     assert submission.__class__.objects.get(pk=submission.pk).assigned_to == colleague
 
@@ -345,7 +321,7 @@ def test_a_refused_step_on_the_change_page_does_not_also_say_success(coordinator
 
     monkeypatch.setattr(workflow, "transition", refuse)
     submission = make_submission()
-    response = _post_change(coordinator_client, submission, new_status="in_review", new_note="Called")
+    response = post_change(coordinator_client, submission, new_status="in_review", new_note="Called")
     assert response.status_code == 302
     text = [str(m) for m in coordinator_client.get(response.url).context["messages"]]
     assert any("refused" in m for m in text), text
@@ -367,7 +343,7 @@ def test_change_page_exports_this_submission_through_the_export_action(coordinat
 
 def test_change_form_workflow_panel_calls_the_services(coordinator_client, coordinator):
     submission = make_submission()
-    response = _post_change(
+    response = post_change(
         coordinator_client,
         submission,
         assign_me="on",
@@ -396,7 +372,7 @@ def test_change_form_workflow_panel_calls_the_services(coordinator_client, coord
 
 def test_change_form_refuses_decline_without_reason(coordinator_client):
     submission = make_submission()
-    response = _post_change(coordinator_client, submission, new_status="declined")
+    response = post_change(coordinator_client, submission, new_status="declined")
     assert response.status_code == 200
     assert "Choose why it is declined." in response.content.decode()
     submission.refresh_from_db()
@@ -406,9 +382,9 @@ def test_change_form_refuses_decline_without_reason(coordinator_client):
 
 def test_change_form_accept_needs_consult_date(coordinator_client):
     submission = make_submission(status="in_review")
-    response = _post_change(coordinator_client, submission, new_status="accepted")
+    response = post_change(coordinator_client, submission, new_status="accepted")
     assert response.status_code == 200
-    response = _post_change(coordinator_client, submission, new_status="accepted", set_consult_date="2026-12-10")
+    response = post_change(coordinator_client, submission, new_status="accepted", set_consult_date="2026-12-10")
     assert response.status_code == 302
     submission.refresh_from_db()
     assert (submission.status, submission.consult_date) == ("accepted", date(2026, 12, 10))
@@ -418,7 +394,7 @@ def test_change_form_offers_only_allowed_transitions(coordinator_client):
     submission = make_submission(status="accepted", consult_date=date(2026, 12, 1))
     form = coordinator_client.get(change_url(submission)).context["adminform"].form
     assert [value for value, _label in form.fields["new_status"].choices] == ["", "closed"]
-    response = _post_change(coordinator_client, submission, new_status="in_review")
+    response = post_change(coordinator_client, submission, new_status="in_review")
     assert response.status_code == 200
     assert Submission.objects.get(pk=submission.pk).status == "accepted"
 

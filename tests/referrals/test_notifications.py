@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -27,11 +26,6 @@ from .factories import (
 )
 
 PHI_VALUES = [*MARKERS.values(), "03/17/2015", "17/03/2015", "March 17, 2015", "Txmarker", "Urgmarker", "Hosmarker"]
-
-
-class BrokenBackend(BaseEmailBackend):
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("smtp down for " + messages[0].to[0])
 
 
 @pytest.mark.django_db
@@ -105,7 +99,7 @@ def test_emails_are_sent_only_after_commit(client, mailoutbox, django_capture_on
 def test_failing_backend_keeps_submission_and_pending_then_command_sends_once(
     client, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.referrals.test_notifications.BrokenBackend"
+    settings.EMAIL_BACKEND = "tests.referrals.factories.BrokenBackend"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("referrals:refer"), referral_data())
     assert response.status_code == 302
