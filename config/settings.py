@@ -227,6 +227,9 @@ FIRST_CONTACT_BUSINESS_DAYS = env_int("FIRST_CONTACT_BUSINESS_DAYS", 1)
 # An urgent referral's first contact: 0 means the same business day (the next one when received on a day off).
 URGENT_FIRST_CONTACT_BUSINESS_DAYS = env_int("URGENT_FIRST_CONTACT_BUSINESS_DAYS", 0)
 REVIEW_BUSINESS_DAYS = env_int("REVIEW_BUSINESS_DAYS", 2)
+# A records request: its upload link works this many days; the coordinator follows up after this many business days.
+RECORDS_LINK_DAYS = env_int("RECORDS_LINK_DAYS", 14)
+RECORDS_FOLLOW_UP_BUSINESS_DAYS = env_int("RECORDS_FOLLOW_UP_BUSINESS_DAYS", 3)
 HOLIDAYS = env_list("HOLIDAYS")  # ISO dates, e.g. "2026-12-25,2027-01-01"
 
 # Email. Console backend unless configured; nothing containing PHI is ever sent.

@@ -29,6 +29,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from core.phones import phone_lines
+
 from .models import Notification, StatusChange, Submission
 
 logger = logging.getLogger("referrals.notifications")
@@ -66,7 +68,7 @@ def _claim(pk):
 
 
 def _send(pk):
-    notification = Notification.objects.select_related("submission").get(pk=pk)
+    notification = Notification.objects.select_related("submission", "records_request", "status_change").get(pk=pk)
     submission = notification.submission
     try:
         message = build_message(notification)
@@ -83,7 +85,10 @@ def _send(pk):
             type(exc).__name__,
         )
         return False
-    Notification.objects.filter(pk=pk).update(state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+    # A records link's token is kept only until its email is sent.
+    Notification.objects.filter(pk=pk).update(
+        state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token=""
+    )
     if notification.kind == Notification.Kind.STATUS_NOTICE:
         _record_notice_in_history(notification)
     logger.info("email sent reference=%s notification=%s kind=%s", submission.reference, pk, notification.kind)
@@ -110,6 +115,11 @@ def status_url():
     return f"{settings.SITE_URL}{reverse('referrals:status')}"
 
 
+def upload_url(token):
+    """A records link's full address in the active language."""
+    return f"{settings.SITE_URL}{reverse('referrals:records_upload', args=[token])}"
+
+
 def admin_url(submission):
     try:
         path = reverse("admin:referrals_submission_change", args=[submission.pk])
@@ -125,6 +135,8 @@ def build_message(notification):
         Notification.Kind.INTAKE_NOTICE: "referrals/email/intake_notice",
         Notification.Kind.SUBMITTER_CONFIRMATION: "referrals/email/submitter_confirmation",
         Notification.Kind.STATUS_NOTICE: "referrals/email/status_notice",
+        Notification.Kind.RECORDS_REQUEST: "referrals/email/records_request",
+        Notification.Kind.RECORDS_RECEIVED: "referrals/email/records_received",
     }[notification.kind]
     with translation.override(notification.language):
         stage = _notice_stage(notification) if notification.kind == Notification.Kind.STATUS_NOTICE else None
@@ -132,6 +144,9 @@ def build_message(notification):
             "stage": stage,
             "stage_label": Submission.Stage(stage).label if stage else "",
             "status_url": status_url(),
+            "records_request": notification.records_request,
+            "phones": phone_lines(),
+            "upload_url": upload_url(notification.link_token) if notification.link_token else "",
             "is_urgent": submission.is_urgent,
             "contact_method": submission.preferred_contact_method,
             "reference": submission.reference,

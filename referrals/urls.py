@@ -10,4 +10,6 @@ urlpatterns = [
     path("existing-patients/message/", views.existing_patient, name="existing_patient"),
     path("received/<str:token>/", views.confirmation, name="confirmation"),
     path("status/", views.status, name="status"),
+    path("records/<str:token>/", views.records_upload, name="records_upload"),
+    path("records/<str:token>/received/", views.records_received, name="records_received"),
 ]

@@ -64,15 +64,26 @@ class SubmissionColumnsMixin:
     @admin.display(description=_("business days waiting"), ordering="received_at")
     def waiting(self, obj):
         days = obj.business_days_waiting()
-        state, due = obj.due_state()
+        clock, state, due = obj.next_clock()
         labels = {
             "overdue": gettext("Overdue"),
             "due_today": gettext("Due today"),
             "due": gettext("Due %(date)s") % {"date": date_format(due, "D j M")} if due else "",
         }
+        clocks = {
+            "first_contact": gettext("first contact"),
+            "records_follow_up": gettext("records follow-up"),
+            "decision": gettext("decision"),
+        }
         if not state:
             return days
-        return format_html('{} <span class="cip-badge cip-badge-{}">{}</span>', days, state, labels[state])
+        return format_html(
+            '{} <span class="cip-badge cip-badge-{}">{}</span> <span class="cip-clock">{}</span>',
+            days,
+            state,
+            labels[state],
+            clocks[clock],
+        )
 
     @admin.display(description=_("assigned"), ordering="assigned_to__username")
     def assigned_display(self, obj):
@@ -103,6 +114,10 @@ class SubmissionColumnsMixin:
     @admin.display(description=_("first contact due"))
     def first_contact_due_display(self, obj):
         return obj.first_contact_due()
+
+    @admin.display(description=_("records follow-up due"))
+    def records_follow_up_due_display(self, obj):
+        return obj.records_follow_up_due() or "—"
 
     @admin.display(description=_("decision due"))
     def review_due_display(self, obj):

@@ -32,3 +32,20 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.not_overdue()
         return queryset
+
+
+class RecordsFollowUpFilter(admin.SimpleListFilter):
+    """The records follow-up clock: requested records not yet all in, RECORDS_FOLLOW_UP_BUSINESS_DAYS later."""
+
+    title = _("records follow-up")
+    parameter_name = "follow_up"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("due", _("Due today or overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(queryset.records_follow_up_due_q(overdue=True))
+        if self.value() == "due":
+            return queryset.filter(queryset.records_follow_up_due_q())
+        return queryset

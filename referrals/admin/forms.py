@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from referrals.admin.two_factor import confirmed_devices
-from referrals.models import RecordItem, Submission
-from referrals.services import workflow
+from referrals.forms.fields import MultipleFileField
+from referrals.models import RecordItem, RecordsRequest, Submission
+from referrals.services import records, workflow
 
 
 def coordinators():
@@ -163,6 +164,35 @@ class SubmissionWorkflowForm(forms.ModelForm):
     new_note = forms.CharField(
         label=_("Add an internal note"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Records: ask for them with a secure upload link, revoke a link, or add what came by fax or email.
+    request_items = forms.MultipleChoiceField(
+        label=_("Ask for these records"),
+        choices=RecordItem.Item.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Emails a secure upload link and moves the submission to “Awaiting records”."),
+    )
+    request_to = forms.ChoiceField(label=_("Send the link to"), required=False)
+    request_phrasing = forms.ChoiceField(
+        label=_("Message with the request"), choices=RecordsRequest.Phrasing.choices, required=False
+    )
+    revoke_links = forms.ModelMultipleChoiceField(
+        label=_("Revoke records links"),
+        queryset=RecordsRequest.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attach_files = MultipleFileField(
+        label=_("Add documents that came by fax or email"),
+        required=False,
+        help_text=_("PDF, PNG or JPEG, checked like the public forms' uploads."),
+    )
+    attach_as = forms.ChoiceField(
+        label=_("They are the"),
+        choices=[("", _("(not a checklist record)")), *RecordItem.Item.choices],
+        required=False,
+        help_text=_("Ticks this line of the records checklist as received."),
+    )
 
     class Meta:
         model = Submission
@@ -177,6 +207,15 @@ class SubmissionWorkflowForm(forms.ModelForm):
         self.fields["new_status"].choices = [("", _("(no change)"))] + [
             (value, label) for value, label in Submission.Status.choices if value in allowed
         ]
+        if instance.pk:
+            self.fields["request_to"].choices = [
+                (audience, f"{RecordsRequest.Audience(audience).label} ({_mask(email)})")
+                for audience, email in instance.records_recipients().items()
+            ]
+            self.fields["revoke_links"].queryset = instance.records_requests.filter(
+                revoked_at__isnull=True, fulfilled_at__isnull=True
+            )
+            self.fields["revoke_links"].label_from_instance = _link_label
         states = instance.record_states() if instance.pk else {}
         for item in RecordItem.Item.values:
             if _RECORD_PREFIX + item in self.fields:
@@ -199,9 +238,11 @@ class SubmissionWorkflowForm(forms.ModelForm):
         require_for_status(
             self, cleaned.get("new_status"), decline_reason="set_decline_reason", consult_date="set_consult_date"
         )
+        if cleaned.get("request_items") and not cleaned.get("request_to"):
+            self.add_error("request_to", _("Choose who gets the upload link."))
         return cleaned
 
-    def workflow_steps(self, *, submission, by):
+    def workflow_steps(self, *, submission, by, client_ip=None):
         """The service calls this valid form asks for, in order, each ready to run (and to be refused alone)."""
         data = self.cleaned_data
         steps = []
@@ -232,9 +273,45 @@ class SubmissionWorkflowForm(forms.ModelForm):
                     consult_date=data.get("set_consult_date"),
                 )
             )
+        if data.get("attach_files"):
+            steps.append(
+                lambda: records.attach_documents(
+                    submission=submission,
+                    files=data["attach_files"],
+                    record_item=data.get("attach_as", ""),
+                    by=by,
+                    client_ip=client_ip,
+                )
+            )
+        for link in data.get("revoke_links") or []:
+            steps.append(lambda link=link: records.revoke_link(records_request=link, by=by))
+        if data.get("request_items"):
+            steps.append(
+                lambda: records.request_records(
+                    submission=submission,
+                    items=data["request_items"],
+                    audience=data["request_to"],
+                    phrasing=data.get("request_phrasing", ""),
+                    by=by,
+                )
+            )
         if data.get("new_note", "").strip():
             steps.append(lambda: workflow.add_note(submission=submission, body=data["new_note"], by=by))
         return steps
+
+
+def _mask(email):
+    """d***@example.org: enough to tell two addresses apart on screen."""
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _link_label(link):
+    return _("Sent %(date)s for %(items)s (until %(expires)s)") % {
+        "date": link.created_at.date().isoformat(),
+        "items": ", ".join(link.item_labels),
+        "expires": link.expires_at.date().isoformat(),
+    }
 
 
 # One choice per checklist line, declared on the class so the admin's fieldsets can name them.

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Attachment, Note, StatusChange
+from referrals.models import Attachment, Note, RecordsRequest, StatusChange
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -27,7 +27,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["original_name", "content_type", "size_display", "uploaded_at", "download"]
+    fields = ["original_name", "record_item", "source", "content_type", "size_display", "uploaded_at", "download"]
     readonly_fields = fields
     verbose_name_plural = _("documents")
 
@@ -39,6 +39,28 @@ class AttachmentInline(ReadOnlyInline):
     def download(self, obj):
         url = reverse("admin:referrals_attachment_download", args=[obj.pk])
         return format_html('<a href="{}" download>{}</a>', url, gettext("Download"))
+
+
+class RecordsRequestInline(ReadOnlyInline):
+    """The records links sent for this submission and where each stands (revoke through the workflow panel)."""
+
+    model = RecordsRequest
+    fields = ["created_at", "items_display", "audience", "phrasing", "expires_at", "state_display", "files_received"]
+    readonly_fields = fields
+    verbose_name_plural = _("records links")
+
+    @admin.display(description=_("records asked for"))
+    def items_display(self, obj):
+        return ", ".join(obj.item_labels)
+
+    @admin.display(description=_("link"))
+    def state_display(self, obj):
+        return {
+            "active": gettext("Works"),
+            "expired": gettext("Expired"),
+            "revoked": gettext("Revoked"),
+            "used": gettext("Everything received"),
+        }[obj.state()]
 
 
 class StatusChangeInline(ReadOnlyInline):

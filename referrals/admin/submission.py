@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from core.client_address import client_ip
 from referrals.admin import actions
 from referrals.admin.columns import SubmissionColumnsMixin
-from referrals.admin.filters import AssignedFilter, OverdueFilter
+from referrals.admin.filters import AssignedFilter, OverdueFilter, RecordsFollowUpFilter
 from referrals.admin.forms import SubmissionWorkflowForm
-from referrals.admin.inlines import AttachmentInline, NoteInline, StatusChangeInline
+from referrals.admin.inlines import AttachmentInline, NoteInline, RecordsRequestInline, StatusChangeInline
 from referrals.admin.search import SearchByPostMixin
 from referrals.forms import INTAKE_FORMS
 from referrals.models import AccessLog, Submission
@@ -53,7 +53,20 @@ WORKFLOW_FIELDSETS = [
             ]
         },
     ),
+    (
+        _("Ask for records, or add records that came by fax or email"),
+        {
+            "fields": [
+                ("records_requested_at", "records_follow_up_due_display"),
+                "request_items",
+                ("request_to", "request_phrasing"),
+                "revoke_links",
+                ("attach_files", "attach_as"),
+            ]
+        },
+    ),
 ]
+RECORDS_REQUEST_FIELDS = {"request_items", "request_to", "request_phrasing", "revoke_links"}
 WORKFLOW_READONLY = [
     "reference",
     "kind",
@@ -71,6 +84,8 @@ WORKFLOW_READONLY = [
     "decline_reason",
     "records_complete_display",
     "records_completed_at",
+    "records_requested_at",
+    "records_follow_up_due_display",
     "patient_age_display",
     "records_display",
 ]
@@ -115,7 +130,16 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
         "contact_masked",
         "duplicate_flag",
     ]
-    list_filter = ["status", "kind", "urgency", AssignedFilter, OverdueFilter, "language", "interpreter_needed"]
+    list_filter = [
+        "status",
+        "kind",
+        "urgency",
+        AssignedFilter,
+        OverdueFilter,
+        RecordsFollowUpFilter,
+        "language",
+        "interpreter_needed",
+    ]
     # Searching by reference is preferred; the search box POSTs (SearchByPostMixin), so the words stay out of URLs.
     search_fields = ["reference", "patient_name", "referrer_name", "=referrer_npi", "contact_email", "referrer_email"]
     search_help_text = _("Reference, patient name, referring clinician, NPI or email. Prefer the reference number.")
@@ -130,7 +154,7 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
         actions.change_status,
         actions.export_csv,
     ]
-    inlines = [AttachmentInline, StatusChangeInline, NoteInline]
+    inlines = [AttachmentInline, RecordsRequestInline, StatusChangeInline, NoteInline]
 
     # --- The change page: the workflow, then the answers the submission's own form asked for ---
 
@@ -141,14 +165,17 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
             # Why it is urgent is the first thing to read: its section goes first.
             submitted.sort(key=lambda fieldset: "urgent_reason" not in _names([fieldset]))
         workflow_fieldsets = WORKFLOW_FIELDSETS
+        if obj is not None and not obj.records_recipients():
+            # A message from an existing patient (or a form without an address): nobody to send a link to.
+            workflow_fieldsets = _without(workflow_fieldsets, RECORDS_REQUEST_FIELDS)
         if not self.has_change_permission(request, obj):
             # Read-only staff see where things stand, not the panel's controls.
             readable = [
                 (title, {**options, "fields": [*options["fields"], "records_display"]})
-                for title, options in WORKFLOW_FIELDSETS[-1:]
+                for title, options in WORKFLOW_FIELDSETS[2:3]
             ]
             workflow_fieldsets = _without(
-                [*WORKFLOW_FIELDSETS[:-1], *readable], set(SubmissionWorkflowForm.base_fields)
+                [*WORKFLOW_FIELDSETS[:2], *readable, *WORKFLOW_FIELDSETS[3:]], set(SubmissionWorkflowForm.base_fields)
             )
         return [*workflow_fieldsets, *submitted]
 
@@ -188,7 +215,7 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
 
     def save_model(self, request, obj, form, change):
         """Run each requested step through its service; nothing is saved from the form itself."""
-        for step in form.workflow_steps(submission=obj, by=request.user):
+        for step in form.workflow_steps(submission=obj, by=request.user, client_ip=client_ip(request)):
             try:
                 step()
             except workflow.WorkflowError as error:

@@ -8,6 +8,7 @@ constraints (a separate class scope) must reach them.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+
 class SubmissionKind(models.TextChoices):
     REFERRAL = "referral", _("Physician referral")
     SECOND_OPINION = "second_opinion", _("New patient or second opinion")

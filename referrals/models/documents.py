@@ -9,26 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models.submission import Submission, private_storage
 
 
-class Attachment(models.Model):
-    """A document a submitter uploaded. The file lives under a server-made name."""
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to="documents/%Y/%m/", max_length=255)
-    original_name = models.CharField(_("file name as sent"), max_length=255)
-    content_type = models.CharField(_("detected type"), max_length=50)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-        verbose_name = _("document")
-        verbose_name_plural = _("documents")
-
-    def __str__(self):
-        return f"{self.submission_id}-{self.pk}"
-
-
 class RecordItem(models.Model):
     """One line of a submission's records checklist."""
 
@@ -63,3 +43,33 @@ class RecordItem(models.Model):
 
     def __str__(self):
         return self.get_item_display()
+
+
+class Attachment(models.Model):
+    """A document that came with a submission. The file lives under a server-made name."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("With the form")
+        RECORDS_LINK = "records_link", _("Through a records link")
+        COORDINATOR = "coordinator", _("Added by a coordinator (fax or email)")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    source = models.CharField(_("how it arrived"), max_length=20, choices=Source, default=Source.FORM)
+    record_item = models.CharField(_("record"), max_length=20, choices=RecordItem.Item, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(storage=private_storage, upload_to="documents/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("file name as sent"), max_length=255)
+    content_type = models.CharField(_("detected type"), max_length=50)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self):
+        return f"{self.submission_id}-{self.pk}"

@@ -19,6 +19,10 @@ class StatusChange(models.Model):
         RECORDS = "records", _("Records checklist")
         NOTICE = "notice", _("Status notice emailed")
         NOTICES = "notices", _("Status notices turned on or off")
+        RECORDS_REQUESTED = "records_requested", _("Records requested")
+        RECORDS_UPLOADED = "records_uploaded", _("Records received through a link")
+        DOCUMENTS_ADDED = "documents_added", _("Documents added by a coordinator")
+        LINK_REVOKED = "link_revoked", _("Records link revoked")
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="history")
     action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.STATUS)
@@ -84,6 +88,7 @@ class AccessLog(models.Model):
         VIEW = "view", _("Viewed")
         DOWNLOAD = "download", _("Downloaded a document")
         EXPORT = "export", _("Exported")
+        ATTACH = "attach", _("Added a document")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     username = models.CharField(_("user name"), max_length=150)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models.history import StatusChange
+from referrals.models.records import RecordsRequest
 from referrals.models.submission import Submission
 
 
@@ -22,11 +23,14 @@ class Notification(models.Model):
         SUBMITTER_CONFIRMATION = "submitter_confirmation", _("Confirmation to the sender")
         INTAKE_NOTICE = "intake_notice", _("Notice to the intake inbox")
         STATUS_NOTICE = "status_notice", _("Status notice")
+        RECORDS_REQUEST = "records_request", _("Records request with an upload link")
+        RECORDS_RECEIVED = "records_received", _("Records received (to the coordinator)")
 
     class Audience(models.TextChoices):
         INTAKE = "intake", _("the intake inbox")
         SUBMITTER = "submitter", _("the sender")
         CLINICIAN = "clinician", _("the referring clinician")
+        COORDINATOR = "coordinator", _("the assigned coordinator")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -40,6 +44,11 @@ class Notification(models.Model):
     status_change = models.ForeignKey(
         StatusChange, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
+    records_request = models.ForeignKey(
+        RecordsRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # A records request's upload link, kept only until the email is sent (the request itself stores its hash).
+    link_token = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=5, default="en")
     state = models.CharField(max_length=10, choices=State, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -53,8 +62,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["submission", "kind"],
-                condition=Q(status_change__isnull=True),
+                condition=Q(kind__in=["submitter_confirmation", "intake_notice"]),
                 name="notification_once_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["records_request"],
+                condition=Q(kind="records_request"),
+                name="notification_once_per_records_request",
             ),
             models.UniqueConstraint(
                 fields=["status_change", "to_email"],

@@ -46,8 +46,19 @@ class SubmissionQuerySet(models.QuerySet):
             | (urgent & Q(received_at__lt=cutoff(settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS)))
         )
         return Q(status__in=self.model.OPEN_STATUSES) & (
-            contact_late | Q(records_completed_at__lt=cutoff(settings.REVIEW_BUSINESS_DAYS))
+            contact_late
+            | Q(records_completed_at__lt=cutoff(settings.REVIEW_BUSINESS_DAYS))
+            | self.records_follow_up_due_q(today, overdue=True)
         )
+
+    def records_follow_up_due_q(self, today=None, *, overdue=False):
+        """Waiting for requested records and due for a follow-up (``overdue``: past it) on ``today``."""
+        today = today or timezone.localdate()
+        day = today if overdue else today + timedelta(days=1)
+        cutoff = _local_midnight_after(
+            business_days.last_start_already_due(day, settings.RECORDS_FOLLOW_UP_BUSINESS_DAYS)
+        )
+        return Q(status=self.model.Status.AWAITING_RECORDS, records_requested_at__lt=cutoff)
 
     def overdue(self, today=None):
         return self.filter(self.overdue_q(today))

@@ -12,7 +12,6 @@ from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from referrals.business_days import add_business_days, business_days_between
 from referrals.models.choices import (
     STAGE_OF_STATUS,
     SubmissionKind,
@@ -21,6 +20,7 @@ from referrals.models.choices import (
     SubmissionStatus,
     SubmissionUrgency,
 )
+from referrals.models.clocks import SubmissionClocks
 from referrals.models.queryset import SubmissionQuerySet
 from referrals.roles import COORDINATORS_GROUP
 
@@ -45,7 +45,7 @@ def age_on(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-class Submission(models.Model):
+class Submission(SubmissionClocks, models.Model):
     Kind = SubmissionKind
     Status = SubmissionStatus
     Stage = SubmissionStage
@@ -218,13 +218,16 @@ class Submission(models.Model):
     )
     first_contacted_at = models.DateTimeField(_("first contacted"), null=True, blank=True)
     records_completed_at = models.DateTimeField(_("records complete since"), null=True, blank=True)
+    records_requested_at = models.DateTimeField(_("records requested"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     consult_date = models.DateField(_("consult date"), null=True, blank=True)
     decline_reason = models.CharField(_("decline reason"), max_length=20, choices=DeclineReason, blank=True)
     status_notices = models.BooleanField(
         _("email status notices"),
         default=True,
-        help_text=_("Email the sender (and the referring clinician) when the stage changes. Turn off if they asked for phone only."),
+        help_text=_(
+            "Email the sender (and the referring clinician) when the stage changes. Turn off if they asked for phone only."
+        ),
     )
 
     objects = SubmissionQuerySet.as_manager()
@@ -275,6 +278,17 @@ class Submission(models.Model):
     def stage(self):
         return self.stage_of(self.status)
 
+    def records_recipients(self):
+        """``{audience: email}`` a records request can go to: the sender, or the referring (or current) doctor's office."""
+        audience = self.records_requests.model.Audience
+        if self.kind == self.Kind.REFERRAL:
+            candidates = {audience.CLINICIAN: self.referrer_email}
+        elif self.kind == self.Kind.SECOND_OPINION:
+            candidates = {audience.SUBMITTER: self.contact_email, audience.CLINICIAN: self.oncologist_email}
+        else:
+            candidates = {}  # an existing patient's message is answered, not reviewed: no records requests
+        return {who: email for who, email in candidates.items() if email}
+
     def notice_recipients(self):
         """``[(audience, email)]`` for status notices: the sender, and for a referral the referring clinician.
 
@@ -316,51 +330,7 @@ class Submission(models.Model):
     def can_transition_to(self, status):
         return status in self.allowed_transitions()
 
-    # --- Coordinators' clocks and checklist (see referrals.business_days) ---
-
-    @property
-    def is_urgent(self):
-        return self.urgency == self.Urgency.URGENT
-
-    def first_contact_days(self):
-        """The first-contact promise in business days: URGENT_FIRST_CONTACT_BUSINESS_DAYS for urgent referrals."""
-        if self.is_urgent:
-            return settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS
-        return settings.FIRST_CONTACT_BUSINESS_DAYS
-
-    def first_contact_due(self):
-        """The local date by which the family must be contacted (``first_contact_days`` after receipt)."""
-
-        return add_business_days(timezone.localdate(self.received_at), self.first_contact_days())
-
-    def review_due(self):
-        """The local date by which a decision is due (REVIEW_BUSINESS_DAYS after records complete), or None."""
-
-        if self.records_completed_at is None:
-            return None
-        return add_business_days(timezone.localdate(self.records_completed_at), settings.REVIEW_BUSINESS_DAYS)
-
-    def business_days_waiting(self, today=None):
-        return business_days_between(timezone.localdate(self.received_at), today or timezone.localdate())
-
-    def due_state(self, today=None):
-        """``(state, due date)`` for the queue's badge: state is "overdue", "due_today", "due" or "" (nothing due)."""
-        today = today or timezone.localdate()
-        if not self.is_open:
-            return "", None
-        due = None
-        if self.first_contacted_at is None:
-            due = self.first_contact_due()
-        review = self.review_due()
-        if review is not None and (due is None or review < due):
-            due = review
-        if due is None:
-            return "", None
-        if due < today:
-            return "overdue", due
-        if due == today:
-            return "due_today", due
-        return "due", due
+    # --- The records checklist ---
 
     def record_states(self):
         """``{item: state}`` for every checklist item; an item without a row is missing.

@@ -7,17 +7,15 @@ its records checklist and its outbox rows; files written before a failure are
 removed. Emails go out after commit.
 """
 
-import hashlib
 import logging
 import secrets
-import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from referrals import notifications, selectors
-from referrals.models import Attachment, Notification, RecordItem, Submission, private_storage
-from referrals.validators import ALLOWED_TYPES, detect_type, validate_file_name, validate_upload
+from referrals.models import Notification, RecordItem, Submission
+from referrals.services import documents
 
 logger = logging.getLogger("referrals.intake")
 
@@ -47,18 +45,18 @@ def submit(*, form, files=(), language="en"):
     try:
         with transaction.atomic():
             submission = _create_submission(form=form, language=language)
-            _create_attachments(submission, files, written)
+            documents.store_files(submission, files, written)
             _create_checklist(submission)
             _create_notifications(submission)
     except IntegrityError:
-        _remove_files(written)
+        documents.remove_files(written)
         # Two POSTs with the same token at once (a double click): the other won.
         existing = selectors.submission_for_form_token(form_token)
         if existing is not None:
             return existing
         raise
     except BaseException:
-        _remove_files(written)
+        documents.remove_files(written)
         raise
 
     logger.info(
@@ -94,33 +92,6 @@ def _create_submission(*, form, language):
     raise IntegrityError("could not find a free reference number")
 
 
-def _create_attachments(submission, files, written):
-    for uploaded in files:
-        # The form has already checked each file; check again so every caller is safe.
-        mime = getattr(uploaded, "detected_type", None) or validate_upload(uploaded)
-        if detect_type(uploaded) != mime:
-            raise ValueError("file content changed after validation")
-        digest = hashlib.sha256()
-        uploaded.seek(0)
-        for chunk in uploaded.chunks():
-            digest.update(chunk)
-        uploaded.seek(0)
-        attachment = Attachment(
-            submission=submission,
-            original_name=validate_file_name(uploaded.name),
-            content_type=mime,
-            size=uploaded.size,
-            sha256=digest.hexdigest(),
-        )
-        # Note the path before writing: a write that fails halfway (disk full) leaves a partial file to remove.
-        planned = attachment.file.field.generate_filename(attachment, f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}")
-        written.append(planned)
-        attachment.file.save(planned.rsplit("/", 1)[-1], uploaded, save=False)
-        if attachment.file.name != planned:  # the storage picked another name (it never should: uuid4)
-            written.append(attachment.file.name)
-        attachment.save()
-
-
 def _create_checklist(submission):
     RecordItem.objects.bulk_create(
         [RecordItem(submission=submission, item=item, state=RecordItem.State.MISSING) for item in RecordItem.Item]
@@ -149,11 +120,3 @@ def _create_notifications(submission):
             )
         )
     Notification.objects.bulk_create(rows)
-
-
-def _remove_files(names):
-    for name in names:
-        try:
-            private_storage().delete(name)
-        except OSError:
-            logger.warning("could not remove an uploaded file after a failed submission")

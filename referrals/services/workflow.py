@@ -74,11 +74,12 @@ def mark_contacted(*, submission, by, note="", at=None):
 
 
 @transaction.atomic
-def transition(*, submission, to_status, by, note="", decline_reason="", consult_date=None):
+def transition(*, submission, to_status, by, note="", decline_reason="", consult_date=None, notify=True):
     """Move a submission to another status, if ``Submission.TRANSITIONS`` allows it.
 
     Declining needs a reason; accepting needs the consult date. A refused step
-    raises WorkflowError and changes nothing.
+    raises WorkflowError and changes nothing. A new stage queues status notices
+    unless ``notify`` is False (a records request sends its own email instead).
     """
 
     locked = _locked(submission)
@@ -124,7 +125,7 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
         note="\n".join(part for part in (extra, note) if part),
         changed_by=by,
     )
-    if Submission.stage_of(previous) != Submission.stage_of(to_status):
+    if notify and Submission.stage_of(previous) != Submission.stage_of(to_status):
         _queue_status_notices(locked, change)
     _sync(submission, locked, fields)
     return locked

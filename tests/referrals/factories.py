@@ -262,12 +262,10 @@ def change_form_data(client, submission):
         if value in (None, False):
             continue
         data[name] = value
-    for prefix in ("attachments", "history", "notes"):
-        for formset in response.context["inline_admin_formsets"]:
-            management = formset.formset.management_form
-            if formset.formset.prefix.startswith(prefix):
-                for key, value in management.initial.items():
-                    data[f"{formset.formset.prefix}-{key}"] = value
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for key, value in management.initial.items():
+            data[f"{formset.formset.prefix}-{key}"] = value
     return data
 
 

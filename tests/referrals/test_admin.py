@@ -259,8 +259,13 @@ def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
     response = coordinator_client.get(change_url(submission))
     assert response.status_code == 200
     fieldsets = [(str(fieldset.name), fieldset) for fieldset in response.context["adminform"]]
-    assert [name for name, _fieldset in fieldsets[:3]] == ["None", "Workflow", "Records checklist"]
-    assert [name for name, _fieldset in fieldsets[3:]] == titles
+    assert [name for name, _fieldset in fieldsets[:4]] == [
+        "None",
+        "Workflow",
+        "Records checklist",
+        "Ask for records, or add records that came by fax or email",
+    ]
+    assert [name for name, _fieldset in fieldsets[4:]] == titles
     shown = {
         name
         for _name, fieldset in fieldsets[3:]
@@ -278,7 +283,7 @@ def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
 def test_urgent_submissions_show_why_before_the_other_answers(coordinator_client):
     submission = make_submission(urgency=Submission.Urgency.URGENT, urgent_reason="Rising blasts on day 14")
     response = coordinator_client.get(change_url(submission))
-    titles = [str(fieldset.name) for fieldset in response.context["adminform"]][3:]
+    titles = [str(fieldset.name) for fieldset in response.context["adminform"]][4:]
     assert titles == ["Urgency", "Referring clinician", "The patient", "Insurance", "Parent or guardian", "Confirm"]
     assert "Rising blasts on day 14" in response.content.decode()
 
