@@ -10,7 +10,11 @@ views parse uploads with this parser, which notes every name it altered.
 import html
 import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.http.multipartparser import MultiPartParser
+from django.utils.translation import gettext as _
+
+from referrals.validators import display_name, validate_file_name
 
 
 class NameRecordingParser(MultiPartParser):
@@ -43,3 +47,29 @@ def record_altered_file_names(request):
         return result
 
     request.parse_file_upload = parse_file_upload
+
+
+def reject_altered_file_names(request, form, field=None):
+    """Add the form's message for each file whose name Django's parser had to clean; True if there were none.
+
+    The message is the one the name's own check gives (folders, control
+    characters...), else "characters we cannot accept". ``field`` is where the
+    errors go (None: the top of the form).
+    """
+    altered = getattr(request, "altered_file_names", [])
+    if not altered:
+        return True
+    errors = []
+    for name in altered:
+        try:
+            validate_file_name(name)
+            errors.append(
+                ValidationError(
+                    _("“%(name)s”: the file name has characters we cannot accept. Please rename the file.")
+                    % {"name": display_name(name)}
+                )
+            )
+        except ValidationError as exc:
+            errors.extend(exc.error_list)
+    form.add_error(field, errors)
+    return False

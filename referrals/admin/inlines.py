@@ -49,6 +49,10 @@ class RecordsRequestInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = _("records links")
 
+    def has_view_permission(self, request, obj=None):
+        # Part of the submission: whoever may see the submission sees its links (no separate permission).
+        return request.user.has_perm("referrals.view_submission")
+
     @admin.display(description=_("records asked for"))
     def items_display(self, obj):
         return ", ".join(obj.item_labels)

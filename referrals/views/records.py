@@ -5,9 +5,7 @@ reference number and the requested records, nothing else. An unknown, expired,
 revoked or used-up link gets a clear page with the program's phone number.
 """
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -16,7 +14,7 @@ from referrals.forms import RecordsUploadForm
 from referrals.models import RecordItem
 from referrals.services import records
 from referrals.services.workflow import WorkflowError
-from referrals.validators import display_name
+from referrals.uploads import reject_altered_file_names
 from referrals.views.intake import guard_uploads
 
 # An unknown link is "not found"; one that worked once and no longer does is "gone".
@@ -27,20 +25,6 @@ def _unavailable(request, state):
     return render(
         request, "referrals/records_unavailable.html", {"state": state}, status=_UNAVAILABLE_STATUS.get(state, 404)
     )
-
-
-def _reject_altered_names(request, form):
-    """Files whose names Django's parser had to clean are refused, as on the intake forms."""
-    altered = getattr(request, "altered_file_names", [])
-    for name in altered:
-        form.add_error(
-            None,
-            ValidationError(
-                _("“%(name)s”: the file name has characters we cannot accept. Please rename the file.")
-                % {"name": display_name(name)}
-            ),
-        )
-    return not altered
 
 
 @never_cache
@@ -56,7 +40,7 @@ def upload(request, token):
     if request.method == "POST":
         form = RecordsUploadForm(request.POST, request.FILES, records_request=records_request)
         valid = form.is_valid()
-        if _reject_altered_names(request, form) and valid:
+        if reject_altered_file_names(request, form) and valid:
             try:
                 records.receive_upload(token=token, files_by_item=form.files_by_item())
             except records.LinkUnavailable as unavailable:
