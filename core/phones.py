@@ -37,6 +37,11 @@ class PhoneLine:
         """The ``tel:`` target: digits with a leading + when the number was written with one."""
         return ("+" if self.number.strip().startswith("+") else "") + self.digits
 
+    @property
+    def setting(self):
+        """The setting (and environment variable) that holds this line's number: PHONE_MAIN and so on."""
+        return f"PHONE_{self.key.upper()}"
+
     def __str__(self):
         return self.number
 
@@ -49,6 +54,10 @@ class PhoneLines:
 
     def __iter__(self):
         return iter((self.main, self.physician, self.after_hours))
+
+    @property
+    def placeholders(self):
+        return [line for line in self if line.is_placeholder]
 
     @property
     def any_placeholder(self):

@@ -6,8 +6,9 @@ refuse a request call them directly, so every refusal looks the same.
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from core.phones import phone_lines
 
 
 def error_page(request, status, heading, message, template="errors/error.html", **context):
@@ -77,23 +78,12 @@ def request_too_large(request):
 
 def too_many_requests(request):
     minutes = max(int(settings.RATELIMIT_WINDOW_SECONDS) // 60, 1)
-    response = render(request, "errors/429.html", {"minutes": minutes, "program_phone": program_phone()}, status=429)
+    response = render(request, "errors/429.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(settings.RATELIMIT_WINDOW_SECONDS)
     return response
 
 
 def server_error(request):
-    # Nothing from the database: the error may have come from it. PROGRAM_PHONE is a setting.
-    return render(request, "500.html", {"program_phone": settings.PROGRAM_PHONE}, status=500)
-
-
-def program_phone():
-    """The number to call instead of a form: the PROGRAM_PHONE setting, else ``PROGRAM_PHONE_LOOKUP``'s answer.
-
-    The lookup (the published program's phone) is named in settings so that
-    ``core`` never imports the content app.
-    """
-    if settings.PROGRAM_PHONE:
-        return settings.PROGRAM_PHONE
-    lookup = getattr(settings, "PROGRAM_PHONE_LOOKUP", "")
-    return import_string(lookup)() if lookup else ""
+    # Nothing from the database: the error may have come from it. The phone lines are settings,
+    # passed here too so the page does not depend on the context processors.
+    return render(request, "500.html", {"phones": phone_lines()}, status=500)

@@ -13,14 +13,23 @@ class HighlightInline(admin.TabularInline):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["name", "institution", "contact_phone", "contact_email", "published"]
+    list_display = ["name", "institution", "contact_email", "published"]
     list_filter = ["published"]
     search_fields = ["name", "institution", "tagline"]
     inlines = [HighlightInline]
     fieldsets = [
         (None, {"fields": ["name", "institution", "tagline", "published"]}),
         (None, {"fields": ["overview", "guidance_title", "guidance", "studies_intro"]}),
-        (_("Contact"), {"fields": ["contact_phone", "contact_email"]}),
+        (
+            _("Contact"),
+            {
+                "fields": ["contact_email"],
+                "description": _(
+                    "The phone lines (main, physician-to-physician, after-hours) are settings, not content: "
+                    "PHONE_MAIN, PHONE_PHYSICIAN and PHONE_AFTER_HOURS in the server's environment."
+                ),
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -102,9 +102,6 @@ class Program(models.Model):
         blank=True,
         help_text=_md_help(_("A short introduction at the top of the clinical studies page. ")),
     )
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=40, help_text=_("The program's phone number for families and physicians.")
-    )
     contact_email = models.EmailField(_("contact email"), help_text=_("The program's email address for enquiries."))
     published = models.BooleanField(
         _("published"), default=True, help_text=_("Untick to hide the program's text from the home page.")
@@ -121,12 +118,6 @@ class Program(models.Model):
 
     def get_absolute_url(self):
         return reverse("programs:home")
-
-
-def published_phone():
-    """The published program's phone, or "" (settings.PROGRAM_PHONE_LOOKUP: core's error pages ask for it)."""
-    program = Program.objects.published().only("contact_phone").first()
-    return program.contact_phone if program else ""
 
 
 class Highlight(models.Model):

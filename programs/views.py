@@ -95,7 +95,8 @@ def what_to_expect(request, audience):
 @require_safe
 def contact(request):
     page = get_object_or_404(Page.objects.published(), key=Page.Key.EXISTING_PATIENTS)
-    return render(request, "programs/contact.html", {"page": page, "program": Program.objects.published().first()})
+    program = Program.objects.published().only("contact_email").first()
+    return render(request, "programs/contact.html", {"page": page, "program": program})
 
 
 @require_safe

@@ -1,17 +1,19 @@
-"""Reads that are more than a queryset method: the form-token lookup, likely duplicates, dashboard figures.
+"""Reads that are more than a queryset method: the form-token lookup, likely duplicates, dashboard figures,
+and the public status page's answer.
 
 Writes live in ``referrals.services``; simple filters are ``SubmissionQuerySet`` methods.
 """
 
 import statistics
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from referrals.business_days import business_days_between
-from referrals.models import Submission
+from referrals.models import RecordItem, RecordsRequest, StatusChange, Submission
 
 
 def submission_for_form_token(token):
@@ -78,3 +80,69 @@ def dashboard_figures(today=None):
             Submission.objects.filter(decided_at__gte=since).values_list("received_at", "decided_at")
         ),
     }
+
+
+@dataclass(frozen=True)
+class RecordNeed:
+    label: str
+    received: bool
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    """Everything the public status page may show about a submission, and nothing else."""
+
+    stage: Submission.Stage
+    last_change: date
+    needed: tuple["RecordNeed", ...] = ()  # the records asked for through a records link, and whether each arrived
+    submission_id: int | None = None  # for the lookup's audit row only; never shown
+
+
+def status_for(reference, dob):
+    """The public answer for a reference number and the patient's date of birth, or None when they do not match.
+
+    One query whether the reference is unknown or the date is wrong, so neither
+    the answer nor its timing tells the two apart; two more only when the stage
+    is "waiting for records" (the latest records link and its items' states).
+    Only the columns the answer needs are read.
+    """
+    last_status_change = (
+        StatusChange.objects.filter(submission=OuterRef("pk"), action=StatusChange.Action.STATUS)
+        .order_by("-changed_at", "-pk")
+        .values("changed_at")[:1]
+    )
+    submission = (
+        Submission.objects.filter(reference=reference, patient_dob=dob)
+        .only("pk", "status", "received_at")
+        .annotate(last_status_at=Subquery(last_status_change))
+        .first()
+    )
+    if submission is None:
+        return None
+    stage = submission.stage
+    return StatusAnswer(
+        stage=stage,
+        last_change=timezone.localdate(submission.last_status_at or submission.received_at),
+        needed=_records_needed(submission) if stage == Submission.Stage.AWAITING_RECORDS else (),
+        submission_id=submission.pk,
+    )
+
+
+def _records_needed(submission):
+    """The records a coordinator asked for through the latest records link (not revoked), each with whether it
+    has arrived: ``((label, received), ...)`` in the order asked. Nothing when no link was sent."""
+    request = (
+        RecordsRequest.objects.filter(submission=submission, revoked_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .only("items")
+        .first()
+    )
+    if request is None:
+        return ()
+    items = [item for item in request.items if item in RecordItem.Item.values]
+    received = set(
+        RecordItem.objects.filter(submission=submission, item__in=items)
+        .exclude(state=RecordItem.State.MISSING)
+        .values_list("item", flat=True)
+    )
+    return tuple(RecordNeed(str(RecordItem.Item(item).label), item in received) for item in items)

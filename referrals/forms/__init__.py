@@ -11,11 +11,15 @@ Django's default form field (its label and help from the model).
 base.py      Section, IntakeForm (token, honeypot, layout, the admin's fieldsets)
 fields.py    files, dates, phones, and field builders with labels and help
 referral.py  ReferralForm (physicians); family.py SecondOpinionForm and ExistingPatientForm
+records.py   RecordsUploadForm: a records link's upload form (one file input per requested record)
+status.py    StatusLookupForm: the status page's reference number and date of birth
 """
 
 from referrals.forms.base import FORM_TOKEN_RE, HONEYPOT_FIELD, IntakeForm, Section, new_form_token, submission_fields
 from referrals.forms.family import ExistingPatientForm, SecondOpinionForm
+from referrals.forms.records import RecordsUploadForm
 from referrals.forms.referral import ReferralForm
+from referrals.forms.status import StatusLookupForm
 
 # Which form makes which kind of submission: the views, the admin and the exports ask here.
 INTAKE_FORMS = {form.kind: form for form in (ReferralForm, SecondOpinionForm, ExistingPatientForm)}
@@ -26,9 +30,11 @@ __all__ = [
     "INTAKE_FORMS",
     "ExistingPatientForm",
     "IntakeForm",
+    "RecordsUploadForm",
     "ReferralForm",
     "SecondOpinionForm",
     "Section",
+    "StatusLookupForm",
     "new_form_token",
     "submission_fields",
 ]

@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,9 +14,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.ratelimit import ratelimit_posts
 from core.views import bad_request, request_too_large
-
 from referrals import selectors
-from referrals.forms import FORM_TOKEN_RE, HONEYPOT_FIELD, ExistingPatientForm, ReferralForm, SecondOpinionForm, new_form_token
+from referrals.forms import (
+    FORM_TOKEN_RE,
+    HONEYPOT_FIELD,
+    ExistingPatientForm,
+    ReferralForm,
+    SecondOpinionForm,
+    new_form_token,
+)
 from referrals.models import Submission
 from referrals.services import intake
 from referrals.uploads import record_altered_file_names
@@ -125,17 +132,39 @@ def existing_patient(request):
     return _intake(request, ExistingPatientForm, "referrals/existing_patient.html")
 
 
+# What the confirmation page reads: never PHI (no name, date of birth, diagnosis or free text).
+CONFIRMATION_FIELDS = ("reference", "kind", "urgency", "preferred_contact_method", "received_at")
+
+
 @never_cache
 @require_safe
 def confirmation(request, token):
-    # Only what the page shows: the reference and kind, never PHI.
-    submission = get_object_or_404(Submission.objects.only("reference", "kind"), confirmation_token=token)
+    # One query: the few fields the page shows, and the number of documents that arrived.
+    submissions = Submission.objects.only(*CONFIRMATION_FIELDS).annotate(attachment_count=Count("attachments"))
+    submission = get_object_or_404(submissions, confirmation_token=token)
     return render(request, "referrals/confirmation.html", _confirmation_context(submission))
 
 
 def _confirmation_context(submission):
-    return {
+    """The page's context, named like the confirmation email's so both share their wording.
+
+    ``submission`` is None for a bot that filled the honeypot: a neutral page with the routine promise.
+    """
+    context = {
         "submission": submission,
+        "kind": "",
+        "is_urgent": False,
+        "contact_method": "",
         "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
         "review_days": settings.REVIEW_BUSINESS_DAYS,
     }
+    if submission is not None:
+        context.update(
+            kind=submission.kind,
+            is_urgent=submission.is_urgent,
+            contact_method=submission.preferred_contact_method,
+            first_contact_days=submission.first_contact_days(),
+            first_contact_due=submission.first_contact_due(),
+            attachment_count=submission.attachment_count,
+        )
+    return context

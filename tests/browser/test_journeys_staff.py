@@ -208,7 +208,11 @@ def test_journey_5_coordinator_works_the_urgent_referral(page, new_context, prog
     assert urgent.first_contacted_at is not None
     assert urgent.records_completed_at is not None
     assert urgent.consult_date == consult
-    actions = list(urgent.history.order_by("changed_at", "pk").values_list("action", "to_value"))
+    history_rows = list(urgent.history.order_by("changed_at", "pk").values_list("action", "to_value"))
+    # Each new stage emailed the referring clinician a status notice, recorded in the history by the system.
+    notices = [row for row in history_rows if row[0] == StatusChange.Action.NOTICE]
+    assert notices == [(StatusChange.Action.NOTICE, "reviewing"), (StatusChange.Action.NOTICE, "decided")]
+    actions = [row for row in history_rows if row[0] != StatusChange.Action.NOTICE]
     assert actions[0] == (StatusChange.Action.ASSIGNED, "dana")
     assert actions[1][0] == StatusChange.Action.CONTACTED
     assert [a for a in actions if a[0] == StatusChange.Action.RECORDS] == [
@@ -224,7 +228,7 @@ def test_journey_5_coordinator_works_the_urgent_referral(page, new_context, prog
 
     # On the page: one history row per step, each with who did it; the note in the notes.
     history = staff.locator("#history-group")
-    expect(history.locator("tbody tr.has_original, tbody tr.form-row")).to_have_count(len(actions))
+    expect(history.locator("tbody tr.has_original, tbody tr.form-row")).to_have_count(len(history_rows))
     for text in [
         "Assigned",
         "Family contacted",
@@ -232,6 +236,8 @@ def test_journey_5_coordinator_works_the_urgent_referral(page, new_context, prog
         "In review",
         "Accepted",
         "Consult on " + consult.isoformat(),
+        "Status notice emailed",
+        "Emailed to the referring clinician",
     ]:
         expect(history).to_contain_text(text)
     expect(history.locator("tbody tr").filter(has_text="dana")).to_have_count(len(actions))

@@ -23,7 +23,7 @@ def url():
 def test_rate_limit_gives_429_with_helpful_page(client, settings, url):
     settings.RATELIMIT_POSTS = 3
     settings.RATELIMIT_WINDOW_SECONDS = 600
-    settings.PROGRAM_PHONE = "215-555-0100"
+    settings.PHONE_MAIN = "215-555-0100"
     statuses = [client.post(url, existing_patient_data()).status_code for _ in range(4)]
     assert statuses == [302, 302, 302, 429]
     response = client.post(url, existing_patient_data())
@@ -126,14 +126,3 @@ def test_a_form_is_never_lost_when_the_rate_limit_cache_is_down(client, settings
     assert Submission.objects.count() == 1
     lines = [record.getMessage() for record in caplog.records if record.name == "core.ratelimit"]
     assert lines == ["rate limit cache unavailable; letting the request through"]
-
-
-def test_rate_limit_page_falls_back_to_the_programs_published_phone(client, settings, url):
-    from programs.models import Program
-
-    settings.RATELIMIT_POSTS = 0
-    settings.PROGRAM_PHONE = ""
-    Program.objects.create(name="CIP", contact_phone="267-555-0142", published=True)
-    response = client.post(url, existing_patient_data())
-    assert response.status_code == 429
-    assert "267-555-0142" in response.content.decode()

@@ -101,8 +101,7 @@ def test_web_manifest_is_allowed_by_the_content_security_policy(static_client):
 
 
 @pytest.mark.django_db
-def test_server_error_page_links_icons_that_answer(static_client, settings):
-    settings.PROGRAM_PHONE = "215-555-0100"
+def test_server_error_page_links_icons_that_answer(static_client):
     handler = get_resolver().resolve_error_handler(500)
     response = handler(RequestFactory().get("/"))
     assert response.status_code == 500

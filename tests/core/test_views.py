@@ -33,7 +33,6 @@ def _spanish(text):
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(("view", "status", "heading"), ERROR_PAGES, ids=[page[0].__name__ for page in ERROR_PAGES])
 def test_each_error_page_in_the_site_design_and_language(settings, view, status, heading, language):
-    settings.PROGRAM_PHONE = "215-555-0100"
     request = RequestFactory().get("/anything/")
     with translation.override(language):
         response = view(request)
@@ -47,15 +46,15 @@ def test_each_error_page_in_the_site_design_and_language(settings, view, status,
     assert 'class="site-header"' in html and 'class="site-footer' in html and 'href="#main"' in html
 
 
-def test_429_and_500_pages_give_the_phone_and_429_says_when_to_retry(settings):
-    settings.PROGRAM_PHONE = "215-555-0100"
+def test_429_and_500_pages_give_the_main_line_and_429_says_when_to_retry(settings):
+    settings.PHONE_MAIN = "267-426-0100"
     settings.RATELIMIT_WINDOW_SECONDS = 1800
     request = RequestFactory().post("/refer/")
     limited = views.too_many_requests(request)
     assert limited["Retry-After"] == "1800"
     assert "30 minutes" in limited.content.decode()
-    assert 'href="tel:215-555-0100"' in limited.content.decode()
-    assert "215-555-0100" in views.server_error(request).content.decode()
+    assert 'href="tel:2674260100"' in limited.content.decode()
+    assert 'href="tel:2674260100"' in views.server_error(request).content.decode()
 
 
 def test_413_page_names_the_limits(settings):
@@ -64,18 +63,6 @@ def test_413_page_names_the_limits(settings):
     html = views.request_too_large(RequestFactory().post("/refer/")).content.decode()
     assert "Nothing was saved" in html
     assert "at most 5 MB" in html and "up to 4 files" in html
-
-
-def test_program_phone_prefers_the_setting_then_the_published_program(settings):
-    from programs.models import Program
-
-    settings.PROGRAM_PHONE = "215-555-0100"
-    Program.objects.create(name="CIP", contact_phone="267-555-0142", published=True)
-    assert views.program_phone() == "215-555-0100"
-    settings.PROGRAM_PHONE = ""
-    assert views.program_phone() == "267-555-0142"
-    Program.objects.update(published=False)
-    assert views.program_phone() == ""
 
 
 # --- Through Django: what sends a request to each page ------------------------------
@@ -141,7 +128,7 @@ def test_too_many_files_in_request_gets_the_400_page(client, settings):
 @pytest.mark.parametrize(("prefix", "heading"), [("", "Something went wrong on our side"), ("/es", "Algo salió mal")])
 def test_server_error_page_uses_the_site_design_and_language(settings, prefix, heading):
     settings.ROOT_URLCONF = "tests.core.failing_urls"
-    settings.PROGRAM_PHONE = "215-555-0100"
+    settings.PHONE_MAIN = "215-555-0100"
     response = Client(raise_request_exception=False).get(f"{prefix}/broken/")
     assert response.status_code == 500
     html = response.content.decode()

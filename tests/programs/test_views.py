@@ -72,7 +72,7 @@ def test_home_shows_every_highlight_with_its_source(client, content):
         assert fact in html
 
 
-def test_home_shows_the_guidance_and_two_paths(client, content):
+def test_home_shows_the_guidance_and_two_paths(client, content, settings):
     html = client.get("/").content.decode()
     assert "not the first treatment" in html
     assert "not given to children whose cancer has just been diagnosed" in html
@@ -87,7 +87,7 @@ def test_home_shows_the_guidance_and_two_paths(client, content):
         ("programs:contact", []),
     ]:
         assert f'href="{reverse(name, args=args)}"' in html
-    assert content.contact_phone in html
+    assert settings.PHONE_MAIN in html and settings.PHONE_PHYSICIAN in html and settings.PHONE_AFTER_HOURS in html
     assert content.contact_email in html
 
 

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import Attachment, RecordItem, Submission
 from referrals.roles import COORDINATORS_GROUP, coordinator_permissions
+from referrals.services.intake import new_reference
 
 # --- Files --------------------------------------------------------------------------
 
@@ -168,7 +169,8 @@ def spanish_url(name, *args):
 
 
 def make_reference():
-    return f"CIP-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}"
+    """A reference of the real shape (the status page refuses any other)."""
+    return new_reference()
 
 
 def make_submission(*, record_states=None, **fields):

@@ -70,7 +70,7 @@ def test_intake_notice_has_reference_kind_urgency_and_admin_link(
     assert "First contact due by: " + date_format(submission.first_contact_due(), "l j F Y") in notice.body
     confirmation = next(m for m in mailoutbox if m.to == ["doctor@example.org"])
     assert submission.reference in confirmation.subject
-    assert "1 business day" in confirmation.body
+    assert "the same business day" in confirmation.body  # the referral is urgent: its own promise
     assert "Pathology report" in confirmation.body
 
 

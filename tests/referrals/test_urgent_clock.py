@@ -80,7 +80,9 @@ def test_the_queue_on_monday_lists_the_weekends_urgent_referral_first_and_friday
         html = response.content.decode()
         order = [html.index(s.reference) for s in (urgent_friday, urgent_saturday, routine_old)]
         assert order == sorted(order)  # urgent first (the overdue one before the one due today), then the rest
-        rows = {s.reference: html.split(s.reference, 1)[1].split("</tr>", 1)[0] for s in (urgent_friday, urgent_saturday)}
+        rows = {
+            s.reference: html.split(s.reference, 1)[1].split("</tr>", 1)[0] for s in (urgent_friday, urgent_saturday)
+        }
         assert "Overdue" in rows[urgent_friday.reference]
         assert "Due today" in rows[urgent_saturday.reference]
         overdue_page = coordinator_client.get(reverse("admin:referrals_submission_changelist") + "?overdue=yes")

@@ -137,7 +137,8 @@ def test_confirmation_page_shows_reference_and_next_steps_without_phi(client, dj
     assert page.status_code == 200
     assert submission.reference in html
     assert 'class="reference-number"' in html
-    assert "1 business day" in html and "2 business days" in html
+    assert submission.is_urgent  # referral_data() marks it urgent: the same-day promise
+    assert "the same business day" in html and "2 business days" in html
     assert "Pathology report" in html and "Insurance card" in html
     assert "911" in html
     assert 'name="robots" content="noindex"' in html

@@ -50,8 +50,11 @@ def test_refused_transition_changes_nothing(coordinator):
 
 @pytest.mark.parametrize(
     ("kind", "table"),
-    [("referral", Submission.TRANSITIONS), ("second_opinion", Submission.TRANSITIONS),
-     ("existing_patient", Submission.MESSAGE_TRANSITIONS)],
+    [
+        ("referral", Submission.TRANSITIONS),
+        ("second_opinion", Submission.TRANSITIONS),
+        ("existing_patient", Submission.MESSAGE_TRANSITIONS),
+    ],
 )
 def test_every_transition_follows_the_map(coordinator, kind, table):
     for source, targets in table.items():

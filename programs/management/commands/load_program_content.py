@@ -43,6 +43,8 @@ class Command(BaseCommand):
         if program_data and "program" not in seeded:
             program_data = dict(program_data)
             highlights = program_data.pop("highlights", [])
+            # Older content files carried a phone; the phone lines are settings now (PHONE_MAIN and others).
+            program_data.pop("contact_phone", None)
             # One program: if staff already made one, keep it as it is.
             if not Program.objects.exists():
                 program = Program.objects.create(published=True, **program_data)
