@@ -76,10 +76,13 @@ def request_too_large(request):
     )
 
 
-def too_many_requests(request):
-    minutes = max(int(settings.RATELIMIT_WINDOW_SECONDS) // 60, 1)
-    response = render(request, "errors/429.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(settings.RATELIMIT_WINDOW_SECONDS)
+def too_many_requests(request, *, window_seconds=None, lookups=False):
+    """The 429 page. ``window_seconds``: when the limit clears (default: the forms' window); ``lookups``: the
+    limit was on look-ups (the status page), not on forms sent, and the page says so."""
+    window = int(window_seconds if window_seconds is not None else settings.RATELIMIT_WINDOW_SECONDS)
+    minutes = max(window // 60, 1)
+    response = render(request, "errors/429.html", {"minutes": minutes, "lookups": lookups}, status=429)
+    response["Retry-After"] = str(window)
     return response
 
 

@@ -24,6 +24,7 @@ class RecordsUploadForm(forms.Form):
             if item in RecordItem.Item.values:
                 field = documents_field()
                 field.label = RecordItem.Item(item).label
+                field.help_text = ""  # the page says the file rules once, above the inputs
                 self.fields[ITEM_PREFIX + item] = field
         self.helper = FormHelper(self)
         self.helper.form_tag = False

@@ -105,7 +105,15 @@ def _intake(request, form_class, template):
             return redirect("referrals:confirmation", token=submission.confirmation_token)
     else:
         form = form_class(initial={"form_token": new_form_token()})
-    return render(request, template, {"form": form, "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
+            "urgent_days": settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS,
+        },
+    )
 
 
 @never_cache

@@ -5,6 +5,7 @@ reference number and the requested records, nothing else. An unknown, expired,
 revoked or used-up link gets a clear page with the program's phone number.
 """
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -54,7 +55,12 @@ def upload(request, token):
     return render(
         request,
         "referrals/records_upload.html",
-        {"form": form, "records_request": records_request, "reference": records_request.submission.reference},
+        {
+            "form": form,
+            "records_request": records_request,
+            "reference": records_request.submission.reference,
+            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        },
     )
 
 

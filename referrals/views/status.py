@@ -74,9 +74,7 @@ def _within_limits(request, reference):
 
 
 def _refused(request):
-    response = too_many_requests(request)
-    response["Retry-After"] = str(settings.STATUS_LOOKUP_WINDOW_SECONDS)
-    return response
+    return too_many_requests(request, window_seconds=settings.STATUS_LOOKUP_WINDOW_SECONDS, lookups=True)
 
 
 @never_cache

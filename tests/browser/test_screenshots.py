@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from referrals.forms import ReferralForm, SecondOpinionForm
+from referrals.services import records
 
 from .helpers import (
     DESKTOP,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["390", "1280"])
-def test_screenshots(page, new_context, program_content, shoot, viewport):
+def test_screenshots(page, new_context, program_content, shoot, viewport, mailoutbox):
     page.set_viewport_size(viewport)
     page.goto("/")
     shots = [shoot(page, "home")]
@@ -40,9 +41,21 @@ def test_screenshots(page, new_context, program_content, shoot, viewport):
         expect(page.get_by_role("alert").first).to_be_visible()
         shots.append(shoot(page, f"{name}-form-errors"))
 
-    family = submit_directly(SecondOpinionForm, FAMILY_REQUEST)
+    family = submit_directly(SecondOpinionForm, {**FAMILY_REQUEST, "contact_email": "maria@example.org"})
     page.goto(f"/received/{family.confirmation_token}/")
     shots.append(shoot(page, "confirmation"))
+
+    # Closing the loop: a records link (from the email), then the status page with what was asked for.
+    records.request_records(submission=family, items=["pathology", "insurance_card"], audience="submitter", by=None)
+    link = re.search(r"https?://\S+(/records/[\w-]+/)", next(m for m in mailoutbox if "/records/" in m.body).body)
+    page.goto(link.group(1))
+    shots.append(shoot(page, "records-upload"))
+    page.goto("/status/")
+    page.get_by_label("Reference number").fill(family.reference)
+    page.get_by_label("Patient's date of birth").fill(FAMILY_REQUEST["patient_dob"])
+    page.get_by_role("button", name="Check the status").click()
+    expect(page.locator('[aria-current="step"]')).to_have_count(1)
+    shots.append(shoot(page, "status"))
 
     submit_directly(SecondOpinionForm, {**FAMILY_REQUEST, "patient_name": "Ana Example", "diagnosis": "unsure"})
     urgent = submit_directly(

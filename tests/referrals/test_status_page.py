@@ -311,14 +311,17 @@ def test_logs_name_the_reference_never_the_date_of_birth(caplog):
 
 def test_per_client_limit_answers_429_and_still_counts_malformed_posts(settings):
     settings.STATUS_LOOKUPS_PER_CLIENT = 3
+    settings.STATUS_LOOKUP_WINDOW_SECONDS = 1800  # its own window, not the forms' (3600)
     _submission()
     assert _post(reference="nonsense", REMOTE_ADDR="198.51.100.1").status_code == 200
     assert _post(dob=WRONG_DOB, REMOTE_ADDR="198.51.100.1").status_code == 200
     assert _post(reference=OTHER_REFERENCE, REMOTE_ADDR="198.51.100.1").status_code == 200
     refused = _post(REMOTE_ADDR="198.51.100.1")  # the right pair, too late
     assert refused.status_code == 429
-    assert refused["Retry-After"] == "3600"
-    assert 'aria-current="step"' not in refused.content.decode()
+    assert refused["Retry-After"] == "1800"
+    html = refused.content.decode()
+    assert "checked many times" in html and "30 minutes" in html and "forms from your connection" not in html
+    assert 'aria-current="step"' not in html
     row = StatusLookup.objects.order_by("-pk").first()
     assert (row.reference, row.submission_id, row.found, row.limited) == (REFERENCE, None, False, True)
     # Another client is not affected.

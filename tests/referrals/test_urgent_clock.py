@@ -89,3 +89,11 @@ def test_the_queue_on_monday_lists_the_weekends_urgent_referral_first_and_friday
         listed = overdue_page.content.decode()
         assert urgent_friday.reference in listed and routine_old.reference in listed
         assert urgent_saturday.reference not in listed
+
+
+def test_the_referral_form_states_the_urgent_promise(client, settings):
+    html = client.get(reverse("referrals:refer")).content.decode()
+    assert "Mark it urgent and a coordinator will call your office the same business day." in html
+    settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS = 2
+    html = client.get(reverse("referrals:refer")).content.decode()
+    assert "call your office within 2 business days." in html
