@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -85,12 +86,13 @@ def _send(pk):
             type(exc).__name__,
         )
         return False
-    # A records link's token is kept only until its email is sent.
-    Notification.objects.filter(pk=pk).update(
-        state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token=""
-    )
-    if notification.kind == Notification.Kind.STATUS_NOTICE:
-        _record_notice_in_history(notification)
+    with transaction.atomic():  # "sent" and its history line together
+        # A records link's token is kept only until its email is sent.
+        Notification.objects.filter(pk=pk).update(
+            state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token=""
+        )
+        if notification.kind == Notification.Kind.STATUS_NOTICE:
+            _record_notice_in_history(notification)
     logger.info("email sent reference=%s notification=%s kind=%s", submission.reference, pk, notification.kind)
     return True
 

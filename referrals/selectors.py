@@ -94,6 +94,7 @@ class StatusAnswer:
 
     stage: Submission.Stage
     last_change: date
+    final_stage: Submission.Stage = Submission.Stage.DECIDED  # what the progress list ends with while open
     needed: tuple["RecordNeed", ...] = ()  # the records asked for through a records link, and whether each arrived
     submission_id: int | None = None  # for the lookup's audit row only; never shown
 
@@ -113,7 +114,7 @@ def status_for(reference, dob):
     )
     submission = (
         Submission.objects.filter(reference=reference, patient_dob=dob)
-        .only("pk", "status", "received_at")
+        .only("pk", "status", "received_at", "kind")
         .annotate(last_status_at=Subquery(last_status_change))
         .first()
     )
@@ -123,6 +124,11 @@ def status_for(reference, dob):
     return StatusAnswer(
         stage=stage,
         last_change=timezone.localdate(submission.last_status_at or submission.received_at),
+        final_stage=(
+            Submission.Stage.ANSWERED
+            if submission.kind == Submission.Kind.EXISTING_PATIENT
+            else Submission.Stage.DECIDED
+        ),
         needed=_records_needed(submission) if stage == Submission.Stage.AWAITING_RECORDS else (),
         submission_id=submission.pk,
     )

@@ -110,6 +110,8 @@ def request_records(*, submission, items, audience, by, phrasing=""):
 @transaction.atomic
 def revoke_link(*, records_request, by):
     """Stop a records link from working (it then shows the "no longer works" page)."""
+    # The submission first, as receive_upload locks them: the same order, so the two never deadlock.
+    Submission.objects.select_for_update().get(pk=records_request.submission_id)
     request = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
     if request.revoked_at is not None:
         return request

@@ -38,16 +38,17 @@ Stage = Submission.Stage
 _FINAL_STAGES = (Stage.DECIDED, Stage.ANSWERED, Stage.CLOSED)
 
 
-def stage_steps(stage):
+def stage_steps(stage, final=Stage.DECIDED):
     """The progress list: ``[(stage, "done" | "current" | "upcoming")]``.
 
     Received, then a coordinator's review, then (only while it applies) waiting
-    for records, then the end: the stage reached, or "decision made" ahead.
+    for records, then the end: the stage reached, or ``final`` ahead ("decision
+    made"; "answered" for a message from an existing patient).
     """
     path = [Stage.RECEIVED, Stage.REVIEWING]
     if stage == Stage.AWAITING_RECORDS:
         path.append(Stage.AWAITING_RECORDS)
-    path.append(stage if stage in _FINAL_STAGES else Stage.DECIDED)
+    path.append(stage if stage in _FINAL_STAGES else final)
     current = path.index(stage)
     return [
         (step, "done" if index < current else "current" if index == current else "upcoming")
@@ -103,5 +104,5 @@ def status(request):
     if answer is None:
         form.not_found()
         return render(request, "referrals/status.html", {"form": form})
-    context = {"answer": answer, "reference": reference, "steps": stage_steps(answer.stage)}
+    context = {"answer": answer, "reference": reference, "steps": stage_steps(answer.stage, answer.final_stage)}
     return render(request, "referrals/status.html", context)

@@ -234,6 +234,16 @@ def test_stage_steps(expected):
     assert stage_steps(Submission.Stage(stage)) == expected
 
 
+def test_a_message_under_review_ends_with_answered():
+    _submission(kind=Submission.Kind.EXISTING_PATIENT, submitter_role="parent")
+    steps = _post().context["steps"]
+    assert [(str(step), state) for step, state in steps] == [
+        ("received", "done"),
+        ("reviewing", "current"),
+        ("answered", "upcoming"),
+    ]
+
+
 def test_the_answer_in_spanish(coordinator):
     submission = _submission()
     records.request_records(submission=submission, items=["pathology"], audience="clinician", by=coordinator)
