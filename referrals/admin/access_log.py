@@ -8,16 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models import AccessLog
 
 
-@admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at_utc", "username", "action", "object_repr", "client_ip"]
-    list_filter = ["action"]
-    search_fields = ["=username", "object_repr"]
-    date_hierarchy = "at"
+class AuditTrailAdmin(admin.ModelAdmin):
+    """An append-only audit table: superusers read it, times in UTC; nobody adds, changes or deletes rows."""
+
     list_select_related = False  # every column is on the row itself
     show_full_result_count = False
-    fields = ["at_utc", "user", "username", "action", "submission", "object_repr", "client_ip"]
-    readonly_fields = fields
     ordering = ["-at"]
 
     @admin.display(description=_("when (UTC)"), ordering="at")
@@ -39,3 +34,13 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(AuditTrailAdmin):
+    list_display = ["at_utc", "username", "action", "object_repr", "client_ip"]
+    list_filter = ["action"]
+    search_fields = ["=username", "object_repr"]
+    date_hierarchy = "at"
+    fields = ["at_utc", "user", "username", "action", "submission", "object_repr", "client_ip"]
+    readonly_fields = fields

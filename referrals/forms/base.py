@@ -55,6 +55,18 @@ local_time_help = lazy(_local_time_help, str)()
 REVEALED = {"diagnosis_other": "js-other-diagnosis", "urgent_reason": "js-urgent-reason"}
 
 
+class FieldErrorSummary:
+    """``error_summary()`` for a plain form (the error summary template): (anchor, label, message) in field order."""
+
+    def error_summary(self):
+        return [
+            (self[name].auto_id, self.fields[name].label, message)
+            for name in self.fields
+            if name in self.errors
+            for message in self.errors[name]
+        ]
+
+
 # --- Base form -----------------------------------------------------------------
 
 

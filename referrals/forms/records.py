@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from referrals.forms.base import FieldErrorSummary
 from referrals.forms.fields import MultipleFileField, documents_field
 from referrals.models import RecordItem
 
 ITEM_PREFIX = "item_"
 
 
-class RecordsUploadForm(forms.Form):
+class RecordsUploadForm(FieldErrorSummary, forms.Form):
     """Built for one records request: a ``MultipleFileField`` (the intake's) per requested item."""
 
     error_css_class = "has-error"
@@ -58,17 +59,3 @@ class RecordsUploadForm(forms.Form):
             for name in self.fields
             if name.startswith(ITEM_PREFIX) and self.cleaned_data.get(name)
         }
-
-    def error_summary(self):
-        """(anchor id, label, message) for each field error, in page order (templates' error summary)."""
-        return [
-            (self[name].auto_id, self.fields[name].label, message)
-            for name in self.fields
-            if name in self.errors
-            for message in self.errors[name]
-        ]
-
-    @property
-    def documents(self):
-        # The error summary's "choose your files again" line looks for a documents field.
-        return True

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from referrals.forms.base import FieldErrorSummary
 from referrals.forms.fields import DateOfBirthField
 from referrals.services.intake import REFERENCE_ALPHABET
 
@@ -35,7 +36,7 @@ class LookupDateOfBirthField(DateOfBirthField):
             raise ValidationError(_("The date of birth cannot be in the future."), code="dob_future")
 
 
-class StatusLookupForm(forms.Form):
+class StatusLookupForm(FieldErrorSummary, forms.Form):
     error_css_class = "has-error"
     required_css_class = "required"
 
@@ -90,12 +91,3 @@ class StatusLookupForm(forms.Form):
                 code="not_found",
             ),
         )
-
-    def error_summary(self):
-        """(anchor id, label, message) for each field error, in the order of the fields (as the intake forms)."""
-        return [
-            (self[name].auto_id, self.fields[name].label, message)
-            for name in self.fields
-            if name in self.errors
-            for message in self.errors[name]
-        ]

@@ -4,10 +4,8 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
@@ -25,8 +23,7 @@ from referrals.forms import (
 )
 from referrals.models import Submission
 from referrals.services import intake
-from referrals.uploads import record_altered_file_names
-from referrals.validators import display_name, validate_file_name
+from referrals.uploads import record_altered_file_names, reject_altered_file_names
 
 logger = logging.getLogger("referrals.intake")
 
@@ -64,27 +61,6 @@ def guard_uploads(view):
     return wrapper
 
 
-def _file_names_are_safe(request, form):
-    """Reject (with the form's message) any file whose name Django's parser had to clean."""
-    altered = getattr(request, "altered_file_names", [])
-    if not altered or "documents" not in form.fields:
-        return True
-    errors = []
-    for name in altered:
-        try:
-            validate_file_name(name)
-            errors.append(
-                ValidationError(
-                    _("“%(name)s”: the file name has characters we cannot accept. Please rename the file.")
-                    % {"name": display_name(name)}
-                )
-            )
-        except ValidationError as exc:
-            errors.extend(exc.error_list)
-    form.add_error("documents", errors)
-    return False
-
-
 def _intake(request, form_class, template):
     if request.method == "POST":
         if (request.POST.get(HONEYPOT_FIELD) or "").strip():
@@ -98,7 +74,8 @@ def _intake(request, form_class, template):
             return redirect("referrals:confirmation", token=existing.confirmation_token)
         form = form_class(request.POST, request.FILES)
         valid = form.is_valid()
-        if _file_names_are_safe(request, form) and valid:
+        names_safe = "documents" not in form.fields or reject_altered_file_names(request, form, "documents")
+        if names_safe and valid:
             submission = intake.submit(
                 form=form, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
             )
