@@ -1,35 +1,77 @@
+"""The content admin: each text in English and Spanish side by side, and which rows still lack Spanish."""
+
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import ContentSeed, Highlight, Page, Program, Story, Study, Therapy, Video
+from .translated import missing_translation_q
+
+STAFF_NOTE = (
+    _("For staff"),
+    {
+        "fields": ["staff_note"],
+        "description": _("Never shown on the site. Lists the facts to check or supply before this goes live."),
+    },
+)
 
 
-class HighlightInline(admin.TabularInline):
+def side_by_side(*fields):
+    """Fieldset lines with each field's English and Spanish on one line."""
+    return [(f"{field}_en", f"{field}_es") for field in fields]
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    """Rows with English text in some field and no Spanish for it."""
+
+    title = _("Spanish translation")
+    parameter_name = "spanish"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Missing in some field")), ("complete", _("Complete"))]
+
+    def queryset(self, request, queryset):
+        missing = missing_translation_q(queryset.model)
+        if self.value() == "missing":
+            return queryset.filter(missing)
+        if self.value() == "complete":
+            return queryset.exclude(missing)
+        return queryset
+
+
+class ContentAdmin(TranslationAdmin):
+    class Media:
+        css = {"all": ["programs/admin.css"]}
+
+
+class HighlightInline(TranslationTabularInline):
     model = Highlight
     extra = 0
     fields = ["order", "text", "source"]
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ContentAdmin):
     list_display = ["name", "institution", "contact_email", "published"]
-    list_filter = ["published"]
-    search_fields = ["name", "institution", "tagline"]
+    list_filter = ["published", MissingTranslationFilter]
+    search_fields = ["name_en", "name_es", "institution", "tagline_en", "tagline_es"]
     inlines = [HighlightInline]
     fieldsets = [
-        (None, {"fields": ["name", "institution", "tagline", "published"]}),
-        (None, {"fields": ["overview", "guidance_title", "guidance", "studies_intro"]}),
+        (None, {"fields": [*side_by_side("name", "tagline"), "institution", "published"]}),
+        (None, {"fields": side_by_side("overview", "guidance_title", "guidance", "studies_intro")}),
         (
             _("Contact"),
             {
                 "fields": ["contact_email"],
                 "description": _(
                     "The phone lines (main, physician-to-physician, after-hours) are settings, not content: "
-                    "PHONE_MAIN, PHONE_PHYSICIAN and PHONE_AFTER_HOURS in the server's environment."
+                    "PHONE_MAIN, PHONE_PHYSICIAN and PHONE_AFTER_HOURS in the server's environment. "
+                    "An example.org address is a placeholder and is not shown on the site."
                 ),
             },
         ),
+        STAFF_NOTE,
     ]
 
     def has_add_permission(self, request):
@@ -38,55 +80,78 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Highlight)
-class HighlightAdmin(admin.ModelAdmin):
+class HighlightAdmin(ContentAdmin):
     list_display = ["text", "source", "order", "program"]
-    list_filter = ["program"]
+    list_filter = ["program", MissingTranslationFilter]
     list_select_related = ["program"]
-    search_fields = ["text", "source"]
+    search_fields = ["text_en", "text_es", "source_en"]
+    fields = ["program", "order", *side_by_side("text", "source")]
 
 
 @admin.register(Therapy)
-class TherapyAdmin(admin.ModelAdmin):
+class TherapyAdmin(ContentAdmin):
     list_display = ["title", "slug", "order", "published"]
-    list_filter = ["published"]
+    list_filter = ["published", MissingTranslationFilter]
     list_editable = ["order", "published"]
-    search_fields = ["title", "summary", "body"]
-    prepopulated_fields = {"slug": ["title"]}
+    search_fields = ["title_en", "title_es", "summary_en", "body_en"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "order", "published"]}),
+        (None, {"fields": side_by_side("title", "summary", "body", "child_friendly")}),
+        STAFF_NOTE,
+    ]
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(ContentAdmin):
     list_display = ["nct_number", "title", "status", "phase", "min_age", "max_age", "published"]
-    list_filter = ["published", "status", "phase"]
-    search_fields = ["nct_number", "title", "conditions"]
+    list_filter = ["published", "status", "phase", MissingTranslationFilter]
+    search_fields = ["nct_number", "title_en", "title_es", "conditions"]
     fieldsets = [
-        (None, {"fields": ["nct_number", "title", "status", "phase", "published"]}),
-        (None, {"fields": ["min_age", "max_age", "conditions", "eligibility_summary", "contact"]}),
+        (None, {"fields": ["nct_number", "status", "phase", "published"]}),
+        (None, {"fields": ["min_age", "max_age", "conditions"]}),
+        (None, {"fields": side_by_side("title", "eligibility_summary", "contact")}),
+        STAFF_NOTE,
     ]
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(ContentAdmin):
     list_display = ["title", "slug", "order", "published"]
-    list_filter = ["published"]
-    search_fields = ["title", "summary", "body"]
-    prepopulated_fields = {"slug": ["title"]}
+    list_filter = ["published", MissingTranslationFilter]
+    search_fields = ["title_en", "title_es", "summary_en", "body_en"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "order", "published"]}),
+        (None, {"fields": side_by_side("title", "summary", "body")}),
+        STAFF_NOTE,
+    ]
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(ContentAdmin):
     list_display = ["title", "slug", "url", "order", "published"]
-    list_filter = ["published"]
-    search_fields = ["title", "description", "transcript"]
-    prepopulated_fields = {"slug": ["title"]}
+    list_filter = ["published", MissingTranslationFilter]
+    search_fields = ["title_en", "title_es", "description_en", "transcript_en"]
+    prepopulated_fields = {"slug": ["title_en"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (None, {"fields": ["slug", "url", "order", "published"]}),
+        (None, {"fields": side_by_side("title", "description", "transcript")}),
+        STAFF_NOTE,
+    ]
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(ContentAdmin):
     list_display = ["title", "key", "published"]
-    list_filter = ["published", "key"]
-    search_fields = ["title", "summary", "body"]
+    list_filter = ["published", "key", MissingTranslationFilter]
+    search_fields = ["title_en", "title_es", "summary_en", "body_en"]
+    fieldsets = [
+        (None, {"fields": ["key", "published"]}),
+        (None, {"fields": side_by_side("title", "summary", "body")}),
+        STAFF_NOTE,
+    ]
 
 
 @admin.register(ContentSeed)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("videos/", views.video_list, name="video_list"),
     path("videos/<slug:slug>/", views.video_detail, name="video_detail"),
     path("what-to-expect/<slug:audience>/", views.what_to_expect, name="what_to_expect"),
+    path("families/<slug:key>/", views.family_page, name="family_page"),
     path("existing-patients/", views.contact, name="contact"),
 ]

@@ -5,12 +5,19 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from .forms import StudyFilterForm
-from .models import Page, Program, Story, Study, Therapy, Video
+from .models import FAMILY_TOPICS, Page, Program, Story, Study, Therapy, Video
 
 
 def _program():
     """The published program with its highlights, or None on an empty install."""
     return Program.objects.published().prefetch_related("highlights").first()
+
+
+def _family_pages():
+    """The published answers to what families ask before they call, in FAMILY_TOPICS order."""
+    pages = Page.objects.published().filter(key__in=FAMILY_TOPICS).only("key", "title", "summary")
+    order = {key: position for position, key in enumerate(FAMILY_TOPICS)}
+    return sorted(pages, key=lambda page: order[page.key])
 
 
 @require_safe
@@ -21,6 +28,7 @@ def home(request):
         "stories": list(Story.objects.published().only("slug", "title", "summary")[:3]),
         "videos": list(Video.objects.published().only("slug", "title", "description")[:3]),
         "recruiting_count": Study.objects.published().filter(status=Study.Status.RECRUITING).count(),
+        "family_pages": _family_pages(),
     }
     return render(request, "programs/home.html", context)
 
@@ -89,7 +97,18 @@ def what_to_expect(request, audience):
     if audience not in (Page.Key.FAMILIES, Page.Key.PHYSICIANS):
         raise Http404
     page = get_object_or_404(Page.objects.published(), key=audience)
-    return render(request, "programs/page.html", {"page": page, "audience": audience})
+    family_pages = _family_pages() if audience == Page.Key.FAMILIES else []
+    return render(request, "programs/page.html", {"page": page, "audience": audience, "family_pages": family_pages})
+
+
+@require_safe
+def family_page(request, key):
+    """An answer to what families ask before they call: cost, travel, interpreters, hours."""
+    if key not in FAMILY_TOPICS:
+        raise Http404
+    page = get_object_or_404(Page.objects.published(), key=key)
+    context = {"page": page, "audience": Page.Key.FAMILIES, "family_pages": _family_pages()}
+    return render(request, "programs/page.html", context)
 
 
 @require_safe

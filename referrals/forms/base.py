@@ -185,7 +185,9 @@ def _documents_intro():
     return format_html(
         '<p class="form-text">{}</p>',
         gettext(
-            "Helpful records: pathology report, flow cytometry or MRD report, treatment summary and insurance "
-            "card. You can also send them later."
+            "Records that help us: the pathology report, the flow cytometry or MRD report, a treatment summary "
+            "and the insurance card. The pathology report is the lab report that shows the diagnosis. The MRD "
+            "report comes from a test that looks for leukemia cells left after treatment. You can also send "
+            "these records later."
         ),
     )

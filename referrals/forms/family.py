@@ -64,14 +64,14 @@ class SecondOpinionForm(IntakeForm):
         _("Your relationship to the patient"),
         max_length=100,
         required=False,
-        help_text=_("Needed if you chose “Someone else”. For example grandparent or aunt."),
+        help_text=_("Fill this in if you chose “Someone else”. For example: grandparent or aunt."),
     )
     contact_name = text_field(_("Your name"), autocomplete="name")
     contact_phone = phone_field(_("Your phone"))
     contact_email = email_field(
         _("Your email"),
         required=False,
-        help_text=_("Optional, unless you want us to email you. We send a confirmation here."),
+        help_text=_("Optional. We need it if you want us to email you. We will email you to say we got your form."),
     )
     preferred_contact_method = choice_field(
         _("How should we contact you?"), Submission.ContactMethod.choices, radio=True
@@ -82,28 +82,43 @@ class SecondOpinionForm(IntakeForm):
     preferred_language = text_field(
         _("Your preferred language"), max_length=100, required=False, help_text=_("For example English or Spanish.")
     )
-    interpreter_needed = forms.BooleanField(label=_("I would like an interpreter"), required=False)
+    interpreter_needed = forms.BooleanField(
+        label=_("I would like a free interpreter"),
+        required=False,
+        help_text=_("Interpreters are free. They can help by phone or in person, in many languages."),
+    )
 
     patient_name = text_field(_("Patient's full name"), autocomplete="off")
     patient_dob = DateOfBirthField(label=_("Patient's date of birth"), help_text=_("Month, day and year."))
     diagnosis = choice_field(
-        _("Diagnosis"), Submission.Diagnosis.choices, radio=True, help_text=_("Choose “Not sure” if you do not know.")
+        _("Diagnosis"),
+        Submission.Diagnosis.choices,
+        radio=True,
+        help_text=_("Use the name on the patient's reports. Choose “Not sure” if you do not know."),
     )
-    diagnosis_other = text_field(_("Other diagnosis"), required=False, help_text=_("Needed if you chose “Other”."))
+    diagnosis_other = text_field(
+        _("Other diagnosis"), required=False, help_text=_("Fill this in if you chose “Other”.")
+    )
 
     current_hospital = text_field(_("Hospital where the patient is treated now"), help_text=_("The name and city."))
     current_oncologist = text_field(
-        _("Patient's cancer doctor (oncologist)"), required=False, help_text=_("Optional, if you know it.")
+        _("Patient's cancer doctor (oncologist)"), required=False, help_text=_("Optional. Fill it in if you know it.")
     )
     oncologist_phone = phone_field(_("Doctor's phone"), required=False, help_text=_("Optional."), autocomplete="off")
     oncologist_email = email_field(_("Doctor's email"), required=False, help_text=_("Optional."))
 
     message = long_text_field(
         _("What would you like from our team?"),
-        help_text=_("For example: a second opinion, to learn if CAR T-cell therapy could help, or a visit."),
+        help_text=_(
+            "For example: a visit, or a second opinion (another doctor's view). Or you may want to know if "
+            "CAR T-cell therapy could help. CAR T-cell therapy uses the patient's own immune cells to fight "
+            "leukemia."
+        ),
     )
     insurance_payer = text_field(_("Insurance company"), required=False, help_text=_("Optional."))
-    insurance_member_id = text_field(_("Member ID"), max_length=64, required=False, help_text=_("Optional."))
+    insurance_member_id = text_field(
+        _("Member ID"), max_length=64, required=False, help_text=_("Optional. It is on the insurance card.")
+    )
 
     documents = documents_field()
     consent_to_contact = forms.BooleanField(
@@ -157,7 +172,7 @@ class ExistingPatientForm(IntakeForm):
     kind = Submission.Kind.EXISTING_PATIENT
 
     submitter_role = choice_field(
-        _("You are"),
+        _("Who is filling in this form?"),
         [
             (Submission.SubmitterRole.PARENT, Submission.SubmitterRole.PARENT.label),
             (Submission.SubmitterRole.ADULT_PATIENT, Submission.SubmitterRole.ADULT_PATIENT.label),
@@ -172,7 +187,9 @@ class ExistingPatientForm(IntakeForm):
         _("Medical record number (MRN)"),
         max_length=50,
         required=False,
-        help_text=_("Optional. It is on the patient's hospital wristband or paperwork."),
+        help_text=_(
+            "Optional. It is the patient's number at our hospital. It is on the hospital wristband or paperwork."
+        ),
     )
     topic = choice_field(_("What is your message about?"), Submission.Topic.choices)
     message = long_text_field(
@@ -183,7 +200,9 @@ class ExistingPatientForm(IntakeForm):
     preferred_contact_time = choice_field(
         _("Best time to call"), Submission.ContactTime.choices, help_text=local_time_help
     )
-    contact_email = email_field(_("Your email"), required=False, help_text=_("Optional. We send a confirmation here."))
+    contact_email = email_field(
+        _("Your email"), required=False, help_text=_("Optional. We will email you to say we got your message.")
+    )
     not_emergency_acknowledged = forms.BooleanField(
         label=_("I understand this form is not for emergencies"),
         help_text=_("In an emergency, call 911 or go to the nearest emergency department."),

@@ -95,7 +95,7 @@ def phone_field(label, *, required=True, help_text="", autocomplete="tel"):
         label=label,
         required=required,
         max_length=30,
-        help_text=help_text or _("A US number like 215-555-0134, or an international number starting with +."),
+        help_text=help_text or _("A US number like 215-555-0134. For a number outside the US, start with +."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": autocomplete}),
     )
 
@@ -150,9 +150,9 @@ def documents_field():
 
 def _documents_help_text():
     return gettext(
-        "PDF, PNG or JPEG files only, up to %(max_files)d files, each smaller than %(max_mb)d MB. "
-        "A clear phone photo of a page is fine. If the form shows an error, you will need to choose "
-        "your files again."
+        "You can send up to %(max_files)d files. Each one must be a PDF, PNG or JPEG file smaller than "
+        "%(max_mb)d MB. A clear photo of a page, taken with a phone, is fine. If the form shows an error, "
+        "please choose your files again."
     ) % {"max_files": settings.UPLOAD_MAX_FILES, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
 
 

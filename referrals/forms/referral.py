@@ -135,7 +135,9 @@ class ReferralForm(IntakeForm):
     preferred_language = text_field(
         _("Family's preferred language"), max_length=100, required=False, help_text=_("For example English or Spanish.")
     )
-    interpreter_needed = forms.BooleanField(label=_("The family needs an interpreter"), required=False)
+    interpreter_needed = forms.BooleanField(
+        label=_("The family needs an interpreter (free to the family)"), required=False
+    )
 
     documents = documents_field()
     family_aware = forms.BooleanField(
