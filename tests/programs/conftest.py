@@ -41,3 +41,12 @@ def hidden_pages(db):
         Page.objects.create(key=key, title=f"Hidden {key}", summary="s", body="b", published=False)
         for key in Page.Key.values
     ]
+
+
+@pytest.fixture
+def staff_client(client, django_user_model, settings, content):
+    # The admin may require a second factor; these tests are about the pages themselves.
+    settings.OTP_REQUIRED = False
+    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "a-long-password-123")
+    client.force_login(user)
+    return client

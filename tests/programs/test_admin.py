@@ -9,15 +9,6 @@ pytestmark = pytest.mark.django_db
 MODELS = [Program, Highlight, Therapy, Study, Story, Video, Page, ContentSeed]
 
 
-@pytest.fixture
-def staff_client(client, django_user_model, settings, content):
-    # The admin may require a second factor; these tests are about the pages themselves.
-    settings.OTP_REQUIRED = False
-    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "a-long-password-123")
-    client.force_login(user)
-    return client
-
-
 def _url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
@@ -77,15 +68,19 @@ def test_staff_can_edit_a_study_and_nct_is_validated(staff_client):
     study = Study.objects.get(nct_number="NCT09000001")
     data = {
         "nct_number": "NCT123",
-        "title": study.title,
+        "title_en": "CD22-directed CAR T cells after relapse",
+        "title_es": "Células CAR T dirigidas a CD22 después de una recaída",
         "status": "recruiting",
         "phase": "1",
         "published": "on",
         "min_age": "1",
         "max_age": "29",
         "conditions": study.conditions,
-        "eligibility_summary": study.eligibility_summary,
-        "contact": study.contact,
+        "eligibility_summary_en": study.eligibility_summary_en,
+        "eligibility_summary_es": study.eligibility_summary_es or "",
+        "contact_en": study.contact_en,
+        "contact_es": study.contact_es or "",
+        "staff_note": "",
     }
     response = staff_client.post(_url(Study, "change", study.pk), data)
     assert response.status_code == 200
