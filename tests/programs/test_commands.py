@@ -30,7 +30,7 @@ def test_fills_a_complete_site():
         "Study": 5,
         "Story": 1,
         "Video": 2,
-        "Page": 3,
+        "Page": 7,
     }
     program = Program.objects.get()
     assert program.institution == "Children's Hospital of Philadelphia"

@@ -32,7 +32,9 @@ def main_text(client, url):
 @pytest.mark.parametrize("name", FAMILY_PAGES)
 def test_family_page_reads_at_grade_8_in_english(client, content, name):
     grade = english_grade(main_text(client, FAMILY_PAGES[name]))
-    assert grade <= ENGLISH_MAX_GRADE, f"{name} (en) reads at Flesch-Kincaid grade {grade}; target <= {ENGLISH_MAX_GRADE}"
+    assert grade <= ENGLISH_MAX_GRADE, (
+        f"{name} (en) reads at Flesch-Kincaid grade {grade}; target <= {ENGLISH_MAX_GRADE}"
+    )
 
 
 @pytest.mark.parametrize("name", FAMILY_PAGES)

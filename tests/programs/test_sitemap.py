@@ -14,7 +14,7 @@ def test_sitemap_lists_every_public_page_in_both_languages(client, content):
     paths += [
         obj.get_absolute_url() for model in (Therapy, Study, Story, Video, Page) for obj in model.objects.published()
     ]
-    assert len(set(paths)) == 5 + 3 + 2 + 2 + 1 + 2  # lists, pages, therapies, published studies, stories, videos
+    assert len(set(paths)) == 5 + 7 + 2 + 2 + 1 + 2  # lists, pages, therapies, published studies, stories, videos
     for path in paths:
         assert f"<loc>http://testserver{path}</loc>" in xml
         assert f"<loc>http://testserver/es{path}</loc>" in xml

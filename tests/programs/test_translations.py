@@ -110,7 +110,7 @@ def test_a_list_marks_each_untranslated_item(client, content):
     therapy = Therapy.objects.published().first()
     Therapy.objects.filter(pk=therapy.pk).update(title_es=None, summary_es="")
     main = _main(client.get("/es/therapies/").content.decode())
-    assert f'<h2 class="h4" lang="en"><a href="{therapy.get_absolute_url()}">' in main.replace('/es/', '/', 1) or (
+    assert f'<h2 class="h4" lang="en"><a href="{therapy.get_absolute_url()}">' in main.replace("/es/", "/", 1) or (
         '<h2 class="h4" lang="en">' in main
     )
     assert 'class="untranslated-note" lang="es">(aún sin traducir: se muestra en inglés)' in main

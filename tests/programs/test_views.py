@@ -5,22 +5,34 @@ from programs.models import Page, Program, Study
 
 pytestmark = pytest.mark.django_db
 
-# (url, text the page must show). Every public page, loaded from the shipped content.
+# (url, text the English page must show, text the Spanish page must show). Every public page, from the shipped content.
 PAGES = [
-    ("/", "Is cancer immunotherapy right for my child?"),
-    ("/therapies/", "CAR T-cell therapy"),
-    ("/therapies/car-t-cell-therapy/", "their genes are changed"),
-    ("/therapies/how-cancer-immunotherapy-works/", "T cells"),
-    ("/studies/", "NCT01626495"),
-    ("/studies/NCT01626495/", "https://clinicaltrials.gov/study/NCT01626495"),
-    ("/stories/", "Torie&#x27;s CAR T story"),
-    ("/stories/tories-car-t-story/", "Torie"),
-    ("/videos/", "How Cancer Immunotherapy Works"),
-    ("/videos/how-cancer-immunotherapy-works/", "T cells"),
-    ("/videos/video-tour/", "Video Tour"),
-    ("/what-to-expect/families/", "What to expect: families"),
-    ("/what-to-expect/physicians/", "What to expect: referring physicians"),
-    ("/existing-patients/", "Existing patients and family members"),
+    (
+        "/",
+        "Is cancer immunotherapy right for my child?",
+        "¿La inmunoterapia contra el cáncer es buena opción para mi hijo?",
+    ),
+    ("/therapies/", "CAR T-cell therapy", "Terapia de células CAR T"),
+    ("/therapies/car-t-cell-therapy/", "their genes are changed", "Terapia de células CAR T"),
+    ("/therapies/how-cancer-immunotherapy-works/", "T cells", "células T"),
+    ("/studies/", "NCT01626495", "NCT01626495"),
+    ("/studies/NCT01626495/", "https://clinicaltrials.gov/study/NCT01626495", "Estudio inicial (piloto)"),
+    ("/stories/", "Torie&#x27;s CAR T story", "La historia de Torie con la terapia CAR T"),
+    ("/stories/tories-car-t-story/", "Torie", "Torie"),
+    ("/videos/", "How Cancer Immunotherapy Works", "Cómo funciona la inmunoterapia contra el cáncer"),
+    ("/videos/how-cancer-immunotherapy-works/", "T cells", "células T"),
+    ("/videos/video-tour/", "Video Tour", "recorrido en video"),
+    ("/what-to-expect/families/", "What to expect: families", "Qué esperar: familias"),
+    (
+        "/what-to-expect/physicians/",
+        "What to expect: referring physicians",
+        "Qué esperar: médicos que remiten pacientes",
+    ),
+    ("/existing-patients/", "Existing patients and family members", "Pacientes actuales y sus familias"),
+    ("/families/costs/", "Cost and insurance", "Costos y seguro médico"),
+    ("/families/travel/", "Travel and lodging", "Viaje y alojamiento"),
+    ("/families/interpreters/", "Interpreters", "Intérpretes"),
+    ("/families/hours/", "Office hours and after hours", "Horario de atención y fuera de horario"),
 ]
 
 # Loose bounds: they catch an N+1 query, not a single extra lookup.
@@ -28,8 +40,9 @@ MAX_QUERIES = 8
 
 
 @pytest.mark.parametrize("prefix", ["", "/es"])
-@pytest.mark.parametrize(("url", "expected"), PAGES)
-def test_public_pages(client, content, django_assert_max_num_queries, prefix, url, expected):
+@pytest.mark.parametrize(("url", "english", "spanish"), PAGES)
+def test_public_pages(client, content, django_assert_max_num_queries, prefix, url, english, spanish):
+    expected = spanish if prefix else english
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(prefix + url)
     assert response.status_code == 200
@@ -88,7 +101,34 @@ def test_home_shows_the_guidance_and_two_paths(client, content, settings):
     ]:
         assert f'href="{reverse(name, args=args)}"' in html
     assert settings.PHONE_MAIN in html and settings.PHONE_PHYSICIAN in html and settings.PHONE_AFTER_HOURS in html
-    assert content.contact_email in html
+    # The shipped address is a placeholder (example.org): not shown as if real (tests/programs/test_translations.py).
+    assert content.contact_email not in html
+    # The answers to what families ask before they call, linked from the home page.
+    for key in ["costs", "travel", "interpreters", "hours"]:
+        assert f'href="{reverse("programs:family_page", args=[key])}"' in html
+
+
+def test_family_what_to_expect_page_links_to_the_family_questions(client, content):
+    html = client.get("/es/what-to-expect/families/").content.decode()
+    for key in ["costs", "travel", "interpreters", "hours"]:
+        assert f'href="/es/families/{key}/"' in html
+    topic = client.get("/families/travel/").content.decode()
+    assert 'href="/families/travel/" aria-current="page"' in topic
+    assert 'href="/families/costs/"' in topic
+
+
+def test_family_page_shows_the_phone_lines_and_the_form(client, content, settings):
+    html = client.get("/families/hours/").content.decode()
+    assert settings.PHONE_MAIN in html and settings.PHONE_AFTER_HOURS in html
+    assert f'href="{reverse("referrals:second_opinion")}"' in html
+
+
+def test_unknown_or_unpublished_family_page_is_404(client, content):
+    assert client.get("/families/parking/").status_code == 404
+    assert client.get("/families/physicians/").status_code == 404  # a page, but not a family question
+    Page.objects.filter(key="travel").update(published=False)
+    assert client.get("/families/travel/").status_code == 404
+    assert 'href="/families/travel/"' not in client.get("/").content.decode()
 
 
 def test_contact_page_links_to_existing_patient_form(client, content):
@@ -259,7 +299,7 @@ def test_home_page_title_does_not_repeat_the_program_name(client, content):
 
 def test_every_fact_of_the_source_page_is_on_the_site(client, content):
     """The program's source page, fact by fact (our wording), across the public pages."""
-    urls = [url for url, _ in PAGES]
+    urls = [url for url, *_texts in PAGES]
     html = " ".join(client.get(url).content.decode() for url in urls).replace("&#x27;", "'")
     facts = [
         "own immune system",  # what immunotherapy is
