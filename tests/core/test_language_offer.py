@@ -83,3 +83,27 @@ def test_language_switch_sits_outside_the_collapsed_menu(client):
     menu = header.split('id="site-nav"', 1)[1]
     assert 'class="language-switcher' in header
     assert 'class="language-switcher' not in menu
+
+
+def _switch_form(html):
+    header = html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+    return header.split('class="language-switcher', 1)[1].split("</form>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("page", "target", "language"),
+    [
+        ("/es/therapies/", "/therapies/", "en"),  # this direction used to lead back to the Spanish page
+        ("/es/studies/?status=recruiting&age=7", "/studies/?status=recruiting&amp;age=7", "en"),
+        ("/es/", "/", "en"),
+        ("/therapies/", "/es/therapies/", "es"),
+    ],
+)
+def test_language_switch_opens_the_same_page_in_the_other_language(client, page, target, language):
+    form = _switch_form(client.get(page).content.decode())
+    assert f'name="next" type="hidden" value="{target}"' in form
+    assert f'name="language" value="{language}"' in form
+    response = client.post("/i18n/setlang/", {"language": language, "next": target.replace("&amp;", "&")})
+    assert response.status_code == 302
+    assert response.headers["Location"] == target.replace("&amp;", "&")
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
