@@ -55,7 +55,7 @@ bench: $(STAMP)
 # Refresh the pictures in the README (docs/screenshots/) from a new run of the browser tests, which write
 # to SCREENSHOT_DIR (screenshots/ unless set). Without Chromium it fails (REQUIRE_BROWSER) and copies nothing;
 # the old pictures are removed first, so none can pass for new.
-README_SHOTS := home-390 second_opinion-form-errors-390 confirmation-390 refer-form-1280 admin-queue-1280 admin-change-1280 records-upload-390 status-390
+README_SHOTS := home-390 second_opinion-form-errors-390 confirmation-390 refer-form-1280 admin-queue-1280 admin-change-1280 records-upload-390 status-390 language-offer-390 family-travel-es-390 contact-es-390
 SHOT_DIR = $(or $(SCREENSHOT_DIR),screenshots)
 screenshots: $(STAMP)
 	for shot in $(README_SHOTS); do rm -f "$(SHOT_DIR)/$$shot-top.png"; done

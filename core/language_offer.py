@@ -25,8 +25,12 @@ def preferred_language(accept_language):
 
 
 def language_to_offer(request):
-    """The language to offer on this page, or None: the browser's first choice, if the page is in another."""
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+    """The language to offer on this page, or None: the browser's first choice, if this English page has it.
+
+    Only English pages offer: someone on a Spanish page chose it or was sent it on purpose
+    (many Spanish-reading families keep their phones in English).
+    """
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES or translation.get_language() != settings.LANGUAGE_CODE:
         return None
     preferred = preferred_language(request.headers.get("Accept-Language"))
     if preferred and preferred != translation.get_language():

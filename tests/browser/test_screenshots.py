@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["390", "1280"])
-def test_screenshots(page, new_context, program_content, shoot, viewport, mailoutbox):
+def test_screenshots(page, new_context, browser, live_server, program_content, shoot, viewport, mailoutbox):
     page.set_viewport_size(viewport)
     page.goto("/")
     shots = [shoot(page, "home")]
@@ -56,6 +56,17 @@ def test_screenshots(page, new_context, program_content, shoot, viewport, mailou
     page.get_by_role("button", name="Check the status").click()
     expect(page.locator('[aria-current="step"]')).to_have_count(1)
     shots.append(shoot(page, "status"))
+
+    # Spanish: a browser that prefers it is offered it; the family question pages and the safety guidance in Spanish.
+    offered = browser.new_context(base_url=live_server.url, locale="es-MX").new_page()
+    offered.set_viewport_size(viewport)
+    offered.goto("/")
+    expect(offered.locator(".language-offer")).to_be_visible()
+    shots.append(shoot(offered, "language-offer"))
+    page.goto("/es/families/travel/")
+    shots.append(shoot(page, "family-travel-es"))
+    page.goto("/es/existing-patients/")
+    shots.append(shoot(page, "contact-es"))
 
     submit_directly(SecondOpinionForm, {**FAMILY_REQUEST, "patient_name": "Ana Example", "diagnosis": "unsure"})
     urgent = submit_directly(

@@ -55,6 +55,8 @@ def test_no_offer_for_an_english_browser_or_on_a_spanish_page(client):
     assert OFFER not in client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
     assert OFFER not in client.get("/").content.decode()
     assert OFFER not in client.get("/es/", HTTP_ACCEPT_LANGUAGE="es-MX").content.decode()
+    # A Spanish page never offers English: a family whose phone is set to English chose the Spanish page.
+    assert OFFER not in client.get("/es/therapies/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
 
 
 def test_dismissing_keeps_the_english_page_and_the_offer_stays_away(client):
