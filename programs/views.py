@@ -14,10 +14,7 @@ def _program():
 
 
 def _family_pages():
-    """The published answers to what families ask before they call, in FAMILY_TOPICS order."""
-    pages = Page.objects.published().filter(key__in=FAMILY_TOPICS).only("key", "title", "summary")
-    order = {key: position for position, key in enumerate(FAMILY_TOPICS)}
-    return sorted(pages, key=lambda page: order[page.key])
+    return list(Page.objects.family_questions().only("key", "title", "summary"))
 
 
 @require_safe

@@ -1,11 +1,11 @@
 """Pages the public reads: therapies, patient stories, videos, and the fixed pages (what to expect, families' questions)."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .base import MARKDOWN_HELP, Content, markdown_help
+from .base import MARKDOWN_HELP, Content, PublishedQuerySet, markdown_help
 from .choices import FAMILY_TOPICS, PageKey
 
 
@@ -94,10 +94,19 @@ class Video(Content):
         return reverse("programs:video_detail", kwargs={"slug": self.slug})
 
 
+class PageQuerySet(PublishedQuerySet):
+    def family_questions(self):
+        """The published answers to what families ask before they call, in FAMILY_TOPICS order."""
+        rank = Case(*(When(key=key, then=Value(position)) for position, key in enumerate(FAMILY_TOPICS)))
+        return self.published().filter(key__in=FAMILY_TOPICS).order_by(rank)
+
+
 class Page(Content):
     """A page of mostly text at a fixed place on the site (what to expect, existing patients, families' questions)."""
 
     Key = PageKey
+
+    objects = PageQuerySet.as_manager()
 
     key = models.CharField(
         _("place on the site"),

@@ -1,6 +1,7 @@
 import io
 import json
 import re
+from html import escape as html_escape
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -128,6 +129,15 @@ def test_no_published_page_shows_a_note_meant_for_staff(client):
     for model in (Therapy, Study, Story, Video, Page):
         urls += [row.get_absolute_url() for row in model.objects.published()]
     assert len(urls) > 10
+    urls += ["/es" + url for url in urls if not url.startswith("/es/")]
+    # Each row's own note for staff (admin only) is on no public page, in either language.
+    staff_notes = [
+        row.staff_note[:60].lower()
+        for model in (Program, Therapy, Study, Story, Video, Page)
+        for row in model.objects.all()
+        if row.staff_note
+    ]
+    assert len(staff_notes) > 10
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -135,3 +145,4 @@ def test_no_published_page_shows_a_note_meant_for_staff(client):
         # A placeholder phone line says so to the public on purpose (includes/phone_line.html).
         html = PHONE_PLACEHOLDER_BADGE.sub("", html)
         assert not [note for note in STAFF_NOTES if note in html], url
+        assert not [note for note in staff_notes if html_escape(note).lower() in html], url

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from programs.management.commands.load_program_content import DEFAULT_PATH
 from programs.models import ContentSeed, Highlight, Page, Program, Story, Study, Therapy, Video
@@ -107,12 +108,15 @@ def test_missing_spanish_shows_the_english_marked_and_a_note_in_spanish(client, 
 
 
 def test_a_list_marks_each_untranslated_item(client, content):
-    therapy = Therapy.objects.published().first()
+    therapy, other = Therapy.objects.published()[:2]
     Therapy.objects.filter(pk=therapy.pk).update(title_es=None, summary_es="")
     main = _main(client.get("/es/therapies/").content.decode())
-    assert f'<h2 class="h4" lang="en"><a href="{therapy.get_absolute_url()}">' in main.replace("/es/", "/", 1) or (
-        '<h2 class="h4" lang="en">' in main
-    )
+    with translation.override("es"):
+        therapy_url, other_url = therapy.get_absolute_url(), other.get_absolute_url()
+    assert f'<h2 class="h4" lang="en"><a href="{therapy_url}">{therapy.title_en}</a>' in main
+    assert f'<p lang="en">{therapy.summary_en}</p>' in main.replace("&#x27;", "'")
+    # The other therapy keeps its Spanish, unmarked.
+    assert f'<h2 class="h4"><a href="{other_url}">{other.title_es}</a>' in main
     assert 'class="untranslated-note" lang="es">(aún sin traducir: se muestra en inglés)' in main
     assert main.count("untranslated-note") == 1
 
