@@ -104,13 +104,27 @@ class TherapyAdmin(ContentAdmin):
 
 @admin.register(Study)
 class StudyAdmin(ContentAdmin):
-    list_display = ["nct_number", "title", "status", "phase", "min_age", "max_age", "published"]
+    list_display = ["nct_number", "title", "status", "phase", "minimum_age", "maximum_age", "published"]
     list_filter = ["published", "status", "phase", MissingTranslationFilter]
     search_fields = ["nct_number", "title_en", "title_es", "conditions"]
+    readonly_fields = ["registry_updated_on"]
     fieldsets = [
         (None, {"fields": ["nct_number", "status", "phase", "published"]}),
-        (None, {"fields": ["min_age", "max_age", "conditions"]}),
+        (None, {"fields": ["minimum_age", "maximum_age", "conditions", "target_antigens"]}),
         (None, {"fields": side_by_side("title", "eligibility_summary", "contact")}),
+        (
+            _("From the registry"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "registry_updated_on",
+                    "keywords",
+                    "eligibility_criteria",
+                    "locations_count",
+                    "central_contacts",
+                ],
+            },
+        ),
         STAFF_NOTE,
     ]
 

@@ -13,6 +13,7 @@ class StudyStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNKNOWN = "unknown", _("Status not verified")
 
 
 # The order studies are listed in: the ones a family can join first.
@@ -25,6 +26,7 @@ STATUS_DISPLAY_ORDER = [
     StudyStatus.COMPLETED,
     StudyStatus.TERMINATED,
     StudyStatus.WITHDRAWN,
+    StudyStatus.UNKNOWN,
 ]
 
 
@@ -33,7 +35,9 @@ class StudyPhase(models.TextChoices):
     PHASE_1 = "1", _("Phase 1")
     PHASE_1_2 = "1_2", _("Phase 1/2")
     PHASE_2 = "2", _("Phase 2")
+    PHASE_2_3 = "2_3", _("Phase 2/3")
     PHASE_3 = "3", _("Phase 3")
+    PHASE_4 = "4", _("Phase 4")
     NOT_APPLICABLE = "na", _("Not applicable")
 
 

@@ -1,11 +1,14 @@
 """Clinical studies the program runs or takes part in."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from programs.ages import parse_age, validate_age_limit
+from programs.matching import Criteria
 
 from .base import Content, PublishedQuerySet, markdown_help
 from .choices import STATUS_DISPLAY_ORDER, StudyPhase, StudyStatus
@@ -27,8 +30,16 @@ class StudyQuerySet(PublishedQuerySet):
         return self.order_by(rank, "nct_number")
 
     def for_age(self, age):
-        """Studies whose age range includes a child of ``age`` full years."""
-        return self.filter(min_age__lte=age, max_age__gte=age)
+        """Studies that accept a child of ``age`` full years at some month of that year."""
+        no_maximum = Q(max_age_months__isnull=True)
+        return self.filter(Q(min_age_months__lte=age * 12 + 11), no_maximum | Q(max_age_months__gte=age * 12))
+
+    def recruiting(self):
+        return self.filter(status=StudyStatus.RECRUITING)
+
+    def recruiting_criteria(self):
+        """Each recruiting study's matching limits (``programs.matching``), published or not, by NCT number."""
+        return [Criteria.of(study) for study in self.recruiting().order_by("nct_number")]
 
 
 class Study(Content):
@@ -51,26 +62,69 @@ class Study(Content):
         help_text=_("Recruitment status, as on ClinicalTrials.gov."),
     )
     phase = models.CharField(_("phase"), max_length=10, choices=StudyPhase, help_text=_("The trial's phase."))
-    min_age = models.PositiveSmallIntegerField(
-        _("minimum age (years)"),
-        validators=[MaxValueValidator(120)],
-        help_text=_("Youngest age accepted, in full years (0 for babies)."),
+    minimum_age = models.CharField(
+        _("minimum age"),
+        max_length=20,
+        default="0 Years",
+        validators=[validate_age_limit],
+        help_text=_("As on ClinicalTrials.gov: a number and a unit, for example “1 Year” or “18 Months”."),
     )
-    max_age = models.PositiveSmallIntegerField(
-        _("maximum age (years)"),
-        validators=[MaxValueValidator(120)],
-        help_text=_("Oldest age accepted, in full years."),
+    maximum_age = models.CharField(
+        _("maximum age"),
+        max_length=20,
+        blank=True,
+        validators=[validate_age_limit],
+        help_text=_("As on ClinicalTrials.gov, for example “25 Years”. Leave empty for no upper limit."),
+    )
+    # The limits in whole months, inclusive (programs.ages), kept in step with the text by save().
+    min_age_months = models.PositiveSmallIntegerField(_("minimum age in months"), default=0, editable=False)
+    max_age_months = models.PositiveSmallIntegerField(
+        _("maximum age in months"), null=True, blank=True, editable=False
     )
     conditions = models.CharField(
         _("conditions"), max_length=300, help_text=_("Diseases studied, separated by commas.")
     )
     eligibility_summary = models.TextField(
-        _("eligibility summary"), help_text=markdown_help(_("A short summary of who can take part. "))
+        _("eligibility summary"),
+        blank=True,
+        help_text=markdown_help(_("A short, plain-language summary of who can take part. Needed before publishing. ")),
     )
     contact = models.CharField(
         _("contact"),
         max_length=300,
-        help_text=_("Who families and physicians contact about this study (a role, phone or email; no patient data)."),
+        blank=True,
+        help_text=_(
+            "Who families and physicians contact about this study (a role, phone or email; no patient data). "
+            "Needed before publishing."
+        ),
+    )
+    target_antigens = models.CharField(
+        _("target antigens"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "What the study's therapy targets, for example “CD19” or “CD19, CD22”. Filled in from the registry's "
+            "title, keywords and interventions; correct it if it is wrong. Study matching uses it."
+        ),
+    )
+    # From the registry (import_studies); shown to staff, and the criteria text on the study's page.
+    keywords = models.TextField(_("keywords"), blank=True, help_text=_("The registry's keywords, one per line."))
+    eligibility_criteria = models.TextField(
+        _("eligibility criteria (registry)"), blank=True, help_text=_("The full criteria, as on ClinicalTrials.gov.")
+    )
+    locations_count = models.PositiveIntegerField(_("number of locations"), null=True, blank=True)
+    central_contacts = models.JSONField(
+        _("central contacts"),
+        default=list,
+        blank=True,
+        help_text=_("The registry's central contacts: a list of {name, role, phone, email}."),
+    )
+    registry_updated_on = models.DateField(_("last updated on the registry"), null=True, blank=True)
+    imported_values = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Each field's value as last imported; a field whose value differs was edited by staff.",
     )
     published = models.BooleanField(_("published"), default=False, help_text=_("Only published studies are public."))
 
@@ -83,7 +137,10 @@ class Study(Content):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=StudyStatus.values), name="study_status_valid"),
             models.CheckConstraint(condition=Q(phase__in=StudyPhase.values), name="study_phase_valid"),
-            models.CheckConstraint(condition=Q(min_age__lte=F("max_age")), name="study_age_range_valid"),
+            models.CheckConstraint(
+                condition=Q(max_age_months__isnull=True) | Q(min_age_months__lte=F("max_age_months")),
+                name="study_age_range_valid",
+            ),
         ]
 
     def __str__(self):
@@ -93,8 +150,53 @@ class Study(Content):
         return reverse("programs:study_detail", kwargs={"nct_number": self.nct_number})
 
     def clean(self):
-        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise ValidationError({"max_age": _("The maximum age must be at least the minimum age.")}, code="age_range")
+        super().clean()
+        errors = {}
+        try:
+            low, high = parse_age(self.minimum_age), parse_age(self.maximum_age)
+        except ValidationError:
+            low = high = None  # the field's own validator names the problem
+        if low and high and low.months(as_maximum=False) > high.months(as_maximum=True):
+            errors["maximum_age"] = ValidationError(
+                _("The maximum age must be at least the minimum age."), code="age_range"
+            )
+        if self.published:
+            for name in ("eligibility_summary", "contact"):
+                if not (getattr(self, f"{name}_en", None) or getattr(self, name) or "").strip():
+                    errors[name] = ValidationError(
+                        _("Write this before publishing the study."), code="required_to_publish"
+                    )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.set_age_months()
+        super().save(*args, **kwargs)
+
+    def set_age_months(self):
+        """Keep the month limits in step with the text ones (a text that does not parse keeps the old months)."""
+        try:
+            low, high = parse_age(self.minimum_age), parse_age(self.maximum_age)
+        except ValidationError:
+            return
+        self.min_age_months = low.months(as_maximum=False) if low else 0
+        self.max_age_months = high.months(as_maximum=True) if high else None
+
+    def age_range_display(self):
+        """"1 year to 25 years", "18 months and older", in the reader's language."""
+        low, high = parse_age(self.minimum_age), parse_age(self.maximum_age)
+        if high is None:
+            return _("%(min)s and older") % {"min": low.display()} if low and low.amount else _("any age")
+        low_text = low.display() if low and low.amount else _("birth")
+        return _("%(min)s to %(max)s") % {"min": low_text, "max": high.display()}
+
+    def admits_age_months(self, months):
+        """Whether a patient of ``months`` whole months is inside this study's age limits."""
+        return self.min_age_months <= months and (self.max_age_months is None or months <= self.max_age_months)
+
+    @property
+    def is_recruiting(self):
+        return self.status == StudyStatus.RECRUITING
 
     @property
     def registry_url(self):

@@ -88,6 +88,7 @@ class AccessLog(models.Model):
         VIEW = "view", _("Viewed")
         DOWNLOAD = "download", _("Downloaded a document")
         EXPORT = "export", _("Exported")
+        FHIR = "fhir", _("Exported as FHIR")
         ATTACH = "attach", _("Added a document")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

@@ -21,6 +21,7 @@ from referrals.models.choices import (
     SubmissionUrgency,
 )
 from referrals.models.clocks import SubmissionClocks
+from referrals.models.prescreen import PreScreen
 from referrals.models.queryset import SubmissionQuerySet
 from referrals.roles import COORDINATORS_GROUP
 
@@ -45,7 +46,7 @@ def age_on(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-class Submission(SubmissionClocks, models.Model):
+class Submission(PreScreen, SubmissionClocks, models.Model):
     Kind = SubmissionKind
     Status = SubmissionStatus
     Stage = SubmissionStage
@@ -102,24 +103,6 @@ class Submission(SubmissionClocks, models.Model):
         OTHER = "other", _("Other or intersex")
         UNKNOWN = "unknown", _("Prefer not to say")
 
-    class Diagnosis(models.TextChoices):
-        B_ALL = "b_all", _("B-cell acute lymphoblastic leukemia (B-ALL)")
-        B_LYMPHOMA = "b_lymphoma", _("B-cell lymphoma")
-        OTHER = "other", _("Other")
-        UNSURE = "unsure", _("Not sure")
-
-    class DiseaseStatus(models.TextChoices):
-        FIRST_RELAPSE = "first_relapse", _("First relapse")
-        SECOND_RELAPSE = "second_relapse", _("Second or later relapse")
-        REFRACTORY = "refractory", _("Refractory (did not respond to treatment)")
-        MRD_POSITIVE = "mrd_positive", _("MRD-positive")
-
-    class CD19Status(models.TextChoices):
-        POSITIVE = "positive", _("CD19 positive")
-        NEGATIVE = "negative", _("CD19 negative")
-        DIM = "dim", _("CD19 dim or partial")
-        UNKNOWN = "unknown", _("Not known")
-
     class Topic(models.TextChoices):
         APPOINTMENT = "appointment", _("Appointments")
         SYMPTOMS = "symptoms", _("A question about symptoms or care")
@@ -166,17 +149,6 @@ class Submission(SubmissionClocks, models.Model):
     patient_dob = models.DateField(_("patient date of birth"))
     patient_sex = models.CharField(_("patient sex"), max_length=10, choices=Sex, blank=True)
     medical_record_number = models.CharField(_("medical record number"), max_length=50, blank=True)
-    diagnosis = models.CharField(_("diagnosis"), max_length=20, choices=Diagnosis, blank=True)
-    diagnosis_other = models.CharField(_("other diagnosis"), max_length=200, blank=True)
-    disease_status = models.CharField(_("disease status"), max_length=20, choices=DiseaseStatus, blank=True)
-    cd19_status = models.CharField(_("CD19 status"), max_length=10, choices=CD19Status, blank=True)
-    prior_cd19_therapy = models.BooleanField(_("prior CD19-directed therapy"), default=False)
-    prior_cd19_therapy_date = models.DateField(_("date of CD19-directed therapy"), null=True, blank=True)
-    prior_car_t = models.BooleanField(_("prior CAR T-cell therapy"), default=False)
-    prior_car_t_date = models.DateField(_("date of CAR T-cell therapy"), null=True, blank=True)
-    prior_transplant = models.BooleanField(_("prior stem-cell transplant"), default=False)
-    prior_transplant_date = models.DateField(_("date of stem-cell transplant"), null=True, blank=True)
-    current_treatment = models.TextField(_("current treatment"), max_length=4000, blank=True)
 
     # Referring clinician (referrals)
     referrer_name = models.CharField(_("referring clinician"), max_length=200, blank=True)

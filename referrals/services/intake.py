@@ -78,6 +78,7 @@ def _create_submission(*, form, language):
     submission.language = language if language in Submission.Language.values else Submission.Language.ENGLISH
     submission.form_token = form.cleaned_data["form_token"]
     submission.confirmation_token = secrets.token_urlsafe(32)
+    submission.set_age_at_submission()
     for _attempt in range(_REFERENCE_ATTEMPTS):
         submission.reference = new_reference()
         try:

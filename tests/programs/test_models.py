@@ -11,8 +11,8 @@ def make_study(**overrides):
         "title": "A study",
         "status": Study.Status.RECRUITING,
         "phase": Study.Phase.PHASE_1,
-        "min_age": 1,
-        "max_age": 21,
+        "minimum_age": "1 Year",
+        "maximum_age": "21 Years",
         "conditions": "B-ALL",
         "eligibility_summary": "Relapsed B-ALL",
         "contact": "Coordinator",
@@ -60,10 +60,10 @@ def test_database_rejects_unknown_status_and_phase():
 @pytest.mark.django_db
 def test_age_range_must_be_ordered():
     with pytest.raises(ValidationError) as excinfo:
-        make_study(min_age=10, max_age=5).full_clean()
-    assert "max_age" in excinfo.value.error_dict
+        make_study(minimum_age="10 Years", maximum_age="5 Years").full_clean()
+    assert "maximum_age" in excinfo.value.error_dict
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_study(min_age=10, max_age=5).save()
+        make_study(minimum_age="10 Years", maximum_age="5 Years").save()
 
 
 @pytest.mark.django_db
@@ -78,8 +78,8 @@ def test_registry_link():
 
 @pytest.mark.django_db
 def test_published_and_age_querysets():
-    make_study(nct_number="NCT00000001", min_age=1, max_age=10).save()
-    make_study(nct_number="NCT00000002", min_age=12, max_age=25).save()
+    make_study(nct_number="NCT00000001", minimum_age="1 Year", maximum_age="10 Years").save()
+    make_study(nct_number="NCT00000002", minimum_age="12 Years", maximum_age="25 Years").save()
     make_study(nct_number="NCT00000003", published=False).save()
     assert Study.objects.published().count() == 2
     assert [s.nct_number for s in Study.objects.published().for_age(10)] == ["NCT00000001"]
