@@ -64,6 +64,8 @@ class Attachment(models.Model):
     content_type = models.CharField(_("detected type"), max_length=50)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # FHIR's Attachment.hash is SHA-1: kept beside the SHA-256 so an export never reads the file back.
+    sha1 = models.CharField(_("SHA-1"), max_length=40, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:

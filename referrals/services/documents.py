@@ -23,10 +23,11 @@ def store_files(submission, files, written, *, source=Attachment.Source.FORM, re
         mime = getattr(uploaded, "detected_type", None) or validate_upload(uploaded)
         if detect_type(uploaded) != mime:
             raise ValueError("file content changed after validation")
-        digest = hashlib.sha256()
+        digest, sha1 = hashlib.sha256(), hashlib.sha1(usedforsecurity=False)
         uploaded.seek(0)
         for chunk in uploaded.chunks():
             digest.update(chunk)
+            sha1.update(chunk)
         uploaded.seek(0)
         attachment = Attachment(
             submission=submission,
@@ -37,6 +38,7 @@ def store_files(submission, files, written, *, source=Attachment.Source.FORM, re
             content_type=mime,
             size=uploaded.size,
             sha256=digest.hexdigest(),
+            sha1=sha1.hexdigest(),
         )
         # Note the path before writing: a write that fails halfway (disk full) leaves a partial file to remove.
         planned = attachment.file.field.generate_filename(attachment, f"{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}")
