@@ -16,6 +16,15 @@ from referrals.admin.columns import SubmissionColumnsMixin
 from referrals.admin.filters import AssignedFilter, OverdueFilter, RecordsFollowUpFilter
 from referrals.admin.forms import SubmissionWorkflowForm
 from referrals.admin.inlines import AttachmentInline, NoteInline, RecordsRequestInline, StatusChangeInline
+from referrals.admin.prescreen import (
+    PRESCREEN_FIELDSET,
+    PRESCREEN_READONLY,
+    EarlierTreatmentFilter,
+    PreScreenDisplayMixin,
+    StudyMatchFilter,
+    StudyReferredForFilter,
+    has_prescreen,
+)
 from referrals.admin.search import SearchByPostMixin
 from referrals.forms import INTAKE_FORMS
 from referrals.models import AccessLog, Submission
@@ -88,6 +97,7 @@ WORKFLOW_READONLY = [
     "records_follow_up_due_display",
     "patient_age_display",
     "records_display",
+    *PRESCREEN_READONLY,
 ]
 
 
@@ -115,7 +125,7 @@ def _names(fieldsets):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmin):
+class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDisplayMixin, admin.ModelAdmin):
     form = SubmissionWorkflowForm
     list_display = [
         "reference",
@@ -137,6 +147,11 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
         AssignedFilter,
         OverdueFilter,
         RecordsFollowUpFilter,
+        StudyMatchFilter,
+        "disease_status",
+        "cd19_status",
+        EarlierTreatmentFilter,
+        StudyReferredForFilter,
         "language",
         "interpreter_needed",
     ]
@@ -177,6 +192,9 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, admin.ModelAdmi
             workflow_fieldsets = _without(
                 [*WORKFLOW_FIELDSETS[:2], *readable, *WORKFLOW_FIELDSETS[3:]], set(SubmissionWorkflowForm.base_fields)
             )
+        if obj is not None and has_prescreen(obj):
+            # What triage decides on first: the pre-screen and the studies that could suit the patient.
+            workflow_fieldsets = [*workflow_fieldsets[:1], PRESCREEN_FIELDSET, *workflow_fieldsets[1:]]
         return [*workflow_fieldsets, *submitted]
 
     def get_readonly_fields(self, request, obj=None):

@@ -37,6 +37,11 @@ SECOND_OPINION_SECTIONS = (
     ),
     Section(_("The patient"), ("patient_name", "patient_dob", "diagnosis", "diagnosis_other")),
     Section(
+        _("Treatment so far"),
+        ("disease_status", "prior_cd19_therapy", "prior_car_t", "prior_transplant"),
+        staff_title=_("Pre-screen (from the family)"),
+    ),
+    Section(
         _("Current care team"),
         ("current_hospital", "current_oncologist", "oncologist_phone", "oncologist_email"),
         collapsed=True,
@@ -98,6 +103,29 @@ class SecondOpinionForm(IntakeForm):
     )
     diagnosis_other = text_field(
         _("Other diagnosis"), required=False, help_text=_("Fill this in if you chose “Other”.")
+    )
+
+    disease_status = forms.ChoiceField(
+        label=_("Has the cancer come back, or not gone away?"),
+        required=False,
+        choices=[
+            (Submission.DiseaseStatus.FIRST_RELAPSE, _("Yes, it came back once")),
+            (Submission.DiseaseStatus.SECOND_RELAPSE, _("Yes, it came back more than once")),
+            (Submission.DiseaseStatus.REFRACTORY, _("It did not go away with treatment")),
+            (Submission.DiseaseStatus.MRD_POSITIVE, _("A test still finds a few cancer cells (MRD)")),
+            ("", _("I am not sure")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_("Optional. Choose “I am not sure” if you do not know. Our team will ask the doctors."),
+    )
+    prior_cd19_therapy = forms.BooleanField(
+        label=_("The patient has had blinatumomab (Blincyto)"),
+        required=False,
+        help_text=_("A medicine that is given through a vein for many days."),
+    )
+    prior_car_t = forms.BooleanField(label=_("The patient has had CAR T-cell therapy before"), required=False)
+    prior_transplant = forms.BooleanField(
+        label=_("The patient has had a bone marrow (stem cell) transplant"), required=False
     )
 
     current_hospital = text_field(_("Hospital where the patient is treated now"), help_text=_("The name and city."))

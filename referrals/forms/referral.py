@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from referrals import studies
 from referrals.forms.base import IntakeForm, Section, submission_fields
 from referrals.forms.fields import (
     DateOfBirthField,
@@ -16,6 +17,7 @@ from referrals.forms.fields import (
     text_field,
 )
 from referrals.models import Submission
+from referrals.models.prescreen import MAX_LINES_OF_THERAPY
 from referrals.validators import validate_npi
 
 # --- Refer a patient (physicians) ----------------------------------------------
@@ -43,8 +45,19 @@ REFERRAL_SECTIONS = (
             "patient_sex",
             "diagnosis",
             "diagnosis_other",
+        ),
+    ),
+    Section(
+        _("Disease status and earlier treatment"),
+        (
             "disease_status",
+            "prior_lines_of_therapy",
+            "mrd_result",
+            "mrd_level",
+            "mrd_method",
+            "mrd_date",
             "cd19_status",
+            "cd22_status",
             "prior_cd19_therapy",
             "prior_cd19_therapy_date",
             "prior_car_t",
@@ -52,7 +65,10 @@ REFERRAL_SECTIONS = (
             "prior_transplant",
             "prior_transplant_date",
             "current_treatment",
+            "clinical_question",
+            "study_nct",
         ),
+        staff_title=_("Pre-screen answers"),
     ),
     Section(_("Urgency"), ("urgency", "urgent_reason")),
     Section(_("Insurance"), ("insurance_payer", "insurance_member_id"), collapsed=True),
@@ -92,6 +108,29 @@ class ReferralForm(IntakeForm):
     diagnosis = choice_field(_("Diagnosis"), Submission.Diagnosis.choices, radio=True)
     diagnosis_other = text_field(_("Other diagnosis"), required=False, help_text=_("Needed if you chose “Other”."))
     disease_status = choice_field(_("Disease status"), Submission.DiseaseStatus.choices, radio=True)
+    prior_lines_of_therapy = forms.IntegerField(
+        label=_("Prior lines of therapy"),
+        required=False,
+        min_value=0,
+        max_value=MAX_LINES_OF_THERAPY,
+        help_text=_("Optional. Count each regimen, including induction; 0 if none."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    mrd_result = choice_field(
+        _("Latest MRD result"), Submission.MRDResult.choices, required=False, blank_label=_("Not given")
+    )
+    mrd_level = forms.DecimalField(
+        label=_("MRD level (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=7,
+        decimal_places=4,
+        help_text=_("Optional. For example 0.05 for 0.05% of cells."),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    mrd_method = choice_field(_("MRD method"), Submission.MRDMethod.choices, required=False, blank_label=_("Not given"))
+    mrd_date = PastDateField(label=_("Date of the MRD test"), required=False, help_text=_("Optional."))
     cd19_status = choice_field(
         _("CD19 status"),
         Submission.CD19Status.choices,
@@ -99,8 +138,15 @@ class ReferralForm(IntakeForm):
         help_text=_("If you know it."),
         blank_label=_("Not given"),
     )
+    cd22_status = choice_field(
+        _("CD22 status"),
+        Submission.CD22Status.choices,
+        required=False,
+        help_text=_("If you know it."),
+        blank_label=_("Not given"),
+    )
     prior_cd19_therapy = forms.BooleanField(
-        label=_("Had CD19-directed therapy before (for example blinatumomab)"), required=False
+        label=_("Had blinatumomab or other CD19-directed therapy before"), required=False
     )
     prior_cd19_therapy_date = PastDateField(
         label=_("Date of CD19-directed therapy"), required=False, help_text=_("Optional. An approximate date is fine.")
@@ -116,6 +162,14 @@ class ReferralForm(IntakeForm):
     current_treatment = long_text_field(
         _("Current treatment"), required=False, help_text=_("Optional. What the patient is getting now.")
     )
+    clinical_question = long_text_field(
+        _("Your clinical question"),
+        max_length=2000,
+        required=False,
+        rows=3,
+        help_text=_("Optional. For example: is the patient a candidate for CAR T-cell therapy or a clinical trial?"),
+    )
+    study_nct = forms.CharField(label=_("Study"), required=False, max_length=11, widget=forms.HiddenInput)
     urgency = choice_field(
         _("How soon should we act?"),
         Submission.Urgency.choices,
@@ -151,12 +205,28 @@ class ReferralForm(IntakeForm):
         model = Submission
         fields = submission_fields(REFERRAL_SECTIONS)
 
+    def clean_study_nct(self):
+        nct = self.cleaned_data["study_nct"]
+        if nct and studies.study_named(nct) is None:
+            raise ValidationError(
+                _("The study this form was opened for is not in our list. Please open the form again."),
+                code="unknown_study",
+            )
+        return nct
+
     def clean(self):
         cleaned = super().clean()
+        if "study_nct" in self.errors:
+            self.add_error(None, self.errors.pop("study_nct"))  # a hidden field: its message goes to the top
+        if cleaned.get("mrd_result") == Submission.MRDResult.UNDETECTABLE and cleaned.get("mrd_level"):
+            self.add_error(
+                "mrd_level",
+                ValidationError(_("An undetectable MRD result has no level. Clear one of them."), code="mrd_level"),
+            )
         if cleaned.get("urgency") == Submission.Urgency.URGENT and not (cleaned.get("urgent_reason") or "").strip():
             self.add_error("urgent_reason", ValidationError(_("Please tell us why it is urgent."), code="required"))
         dob = cleaned.get("patient_dob")
-        for name in ("prior_cd19_therapy_date", "prior_car_t_date", "prior_transplant_date"):
+        for name in ("mrd_date", "prior_cd19_therapy_date", "prior_car_t_date", "prior_transplant_date"):
             when = cleaned.get(name)
             if dob and when and when < dob:
                 self.add_error(

@@ -22,6 +22,25 @@ class SubmissionQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=self.model.OPEN_STATUSES)
 
+    @staticmethod
+    def admitted_by_q(criteria):
+        """``Q``: the patients one study's ``Criteria`` admit (``programs.matching``; the same fields as ``admits``)."""
+        q = Q(age_months_at_submission__gte=criteria.min_months, diagnosis__in=criteria.diagnoses)
+        if criteria.max_months is not None:
+            q &= Q(age_months_at_submission__lte=criteria.max_months)
+        if criteria.excluded_cd19:
+            q &= ~Q(cd19_status__in=criteria.excluded_cd19)
+        if criteria.excluded_cd22:
+            q &= ~Q(cd22_status__in=criteria.excluded_cd22)
+        return q
+
+    def matching(self, criteria_list):
+        """Submissions whose patient some study in ``criteria_list`` admits (none, for an empty list)."""
+        q = Q(pk__in=[])
+        for criteria in criteria_list:
+            q |= self.admitted_by_q(criteria)
+        return self.filter(q)
+
     def assigned_to(self, user):
         return self.filter(assigned_to=user)
 

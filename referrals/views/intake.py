@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.ratelimit import ratelimit_posts
 from core.views import bad_request, request_too_large
-from referrals import selectors
+from referrals import selectors, studies
 from referrals.forms import (
     FORM_TOKEN_RE,
     HONEYPOT_FIELD,
@@ -61,7 +61,7 @@ def guard_uploads(view):
     return wrapper
 
 
-def _intake(request, form_class, template):
+def _intake(request, form_class, template, initial=None, context=None):
     if request.method == "POST":
         if (request.POST.get(HONEYPOT_FIELD) or "").strip():
             # The honeypot is filled: a bot. Store nothing, answer as usual, and count it (no form content
@@ -81,7 +81,7 @@ def _intake(request, form_class, template):
             )
             return redirect("referrals:confirmation", token=submission.confirmation_token)
     else:
-        form = form_class(initial={"form_token": new_form_token()})
+        form = form_class(initial={"form_token": new_form_token(), **(initial or {})})
     return render(
         request,
         template,
@@ -89,6 +89,7 @@ def _intake(request, form_class, template):
             "form": form,
             "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
             "urgent_days": settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS,
+            **(context or {}),
         },
     )
 
@@ -98,7 +99,12 @@ def _intake(request, form_class, template):
 @ratelimit_posts
 @guard_uploads
 def refer(request):
-    return _intake(request, ReferralForm, "referrals/refer.html")
+    """The physicians' form. ``?study=NCT…`` (from a recruiting study's page) names that study on the form."""
+    asked = request.POST.get("study_nct", "") if request.method == "POST" else request.GET.get("study", "")
+    study = studies.study_named(asked, recruiting=request.method != "POST")
+    context = {"study": study, "study_not_open": study is None and bool(studies.NCT_RE.match(asked))}
+    initial = {"study_nct": study.nct_number} if study is not None else {}
+    return _intake(request, ReferralForm, "referrals/refer.html", initial=initial, context=context)
 
 
 @never_cache

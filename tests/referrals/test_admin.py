@@ -229,20 +229,39 @@ def test_change_page_shows_submitted_data_read_only_attachments_and_history(coor
     assert "Delete" not in html
 
 
+RECORDS_TITLE = "Ask for records, or add records that came by fax or email"
+
+
 @pytest.mark.parametrize(
     ("kind", "fields", "titles", "absent"),
     [
         (
             "referral",
             {},
-            ["Referring clinician", "The patient", "Urgency", "Insurance", "Parent or guardian", "Confirm"],
+            [
+                "Referring clinician",
+                "The patient",
+                "Pre-screen answers",
+                "Urgency",
+                "Insurance",
+                "Parent or guardian",
+                "Confirm",
+            ],
             {"current_hospital", "message", "topic", "consent_to_contact"},
         ),
         (
             "second_opinion",
             {"submitter_role": "parent", "current_hospital": "Lakeside Children's"},
-            ["Contact", "The patient", "Current care team", "How we can help", "Insurance", "Please confirm"],
-            {"referrer_npi", "disease_status", "topic", "family_aware"},
+            [
+                "Contact",
+                "The patient",
+                "Pre-screen (from the family)",
+                "Current care team",
+                "How we can help",
+                "Insurance",
+                "Please confirm",
+            ],
+            {"referrer_npi", "mrd_level", "topic", "family_aware"},
         ),
         (
             "existing_patient",
@@ -259,16 +278,14 @@ def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
     response = coordinator_client.get(change_url(submission))
     assert response.status_code == 200
     fieldsets = [(str(fieldset.name), fieldset) for fieldset in response.context["adminform"]]
-    assert [name for name, _fieldset in fieldsets[:4]] == [
-        "None",
-        "Workflow",
-        "Records checklist",
-        "Ask for records, or add records that came by fax or email",
-    ]
-    assert [name for name, _fieldset in fieldsets[4:]] == titles
+    summary = [] if kind == "existing_patient" else ["Pre-screen summary"]  # a message has no pre-screen
+    workflow_titles = ["None", *summary, "Workflow", "Records checklist", RECORDS_TITLE]
+    assert [name for name, _fieldset in fieldsets[: len(workflow_titles)]] == workflow_titles
+    assert [name for name, _fieldset in fieldsets[len(workflow_titles) :]] == titles
+    fieldsets = fieldsets[len(workflow_titles) - 1 :]
     shown = {
         name
-        for _name, fieldset in fieldsets[3:]
+        for _name, fieldset in fieldsets
         for line in fieldset
         for field in line
         for name in [field.field["name"] if isinstance(field.field, dict) else field.field.name]
@@ -283,8 +300,16 @@ def test_change_page_groups_the_answers_by_the_kinds_own_form_sections(
 def test_urgent_submissions_show_why_before_the_other_answers(coordinator_client):
     submission = make_submission(urgency=Submission.Urgency.URGENT, urgent_reason="Rising blasts on day 14")
     response = coordinator_client.get(change_url(submission))
-    titles = [str(fieldset.name) for fieldset in response.context["adminform"]][4:]
-    assert titles == ["Urgency", "Referring clinician", "The patient", "Insurance", "Parent or guardian", "Confirm"]
+    titles = [str(fieldset.name) for fieldset in response.context["adminform"]][5:]
+    assert titles == [
+        "Urgency",
+        "Referring clinician",
+        "The patient",
+        "Pre-screen answers",
+        "Insurance",
+        "Parent or guardian",
+        "Confirm",
+    ]
     assert "Rising blasts on day 14" in response.content.decode()
 
 
