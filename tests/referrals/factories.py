@@ -196,7 +196,10 @@ def make_submission(*, record_states=None, **fields):
         "received_at": timezone.now(),
     }
     values.update(fields)
-    submission = Submission.objects.create(**values)
+    submission = Submission(**values)
+    if "age_months_at_submission" not in fields:
+        submission.set_age_at_submission()  # as intake.submit does
+    submission.save(force_insert=True)
     states = record_states or {}
     RecordItem.objects.bulk_create(
         RecordItem(submission=submission, item=item, state=states.get(item, RecordItem.State.MISSING))
