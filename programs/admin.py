@@ -1,11 +1,18 @@
 """The content admin: each text in English and Spanish side by side, and which rows still lack Spanish."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import ContentSeed, Highlight, Page, Program, Story, Study, Therapy, Video
+from .registry import import_studies
+from .registry.forms import StudyImportForm
+from .registry.report import file_lines, total_line
 from .translated import missing_translation_q
 
 STAFF_NOTE = (
@@ -127,6 +134,41 @@ class StudyAdmin(ContentAdmin):
         ),
         STAFF_NOTE,
     ]
+    import_template = "admin/programs/study/import_form.html"
+    message_levels = {"success": messages.SUCCESS, "info": messages.INFO, "warning": messages.WARNING}
+
+    def get_urls(self):
+        url_name = f"{self.opts.app_label}_{self.opts.model_name}_import"
+        return [path("import/", self.admin_site.admin_view(self.import_view), name=url_name), *super().get_urls()]
+
+    def has_import_permission(self, request):
+        # An import adds studies and changes others.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"can_import_studies": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload registry JSON files and import them as `manage.py import_studies` does; report with messages."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = StudyImportForm(request.POST, request.FILES) if request.method == "POST" else StudyImportForm()
+        if form.is_valid():
+            summary = import_studies(files=form.cleaned_data["files"])
+            lines = [line for report in summary.files for line in file_lines(report, max_errors=10)]
+            if len(summary.files) > 1:
+                lines.append(total_line(summary))
+            for level, text in lines:
+                messages.add_message(request, self.message_levels.get(level, messages.ERROR), text)
+            return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import from ClinicalTrials.gov"),
+            "form": form,
+        }
+        return TemplateResponse(request, self.import_template, context)
 
 
 @admin.register(Story)

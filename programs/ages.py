@@ -89,4 +89,3 @@ def parse_age(text):
 
 def validate_age_limit(text):
     parse_age(text)
-

@@ -78,9 +78,7 @@ class Study(Content):
     )
     # The limits in whole months, inclusive (programs.ages), kept in step with the text by save().
     min_age_months = models.PositiveSmallIntegerField(_("minimum age in months"), default=0, editable=False)
-    max_age_months = models.PositiveSmallIntegerField(
-        _("maximum age in months"), null=True, blank=True, editable=False
-    )
+    max_age_months = models.PositiveSmallIntegerField(_("maximum age in months"), null=True, blank=True, editable=False)
     conditions = models.CharField(
         _("conditions"), max_length=300, help_text=_("Diseases studied, separated by commas.")
     )
@@ -183,7 +181,7 @@ class Study(Content):
         self.max_age_months = high.months(as_maximum=True) if high else None
 
     def age_range_display(self):
-        """"1 year to 25 years", "18 months and older", in the reader's language."""
+        """ "1 year to 25 years", "18 months and older", in the reader's language."""
         low, high = parse_age(self.minimum_age), parse_age(self.maximum_age)
         if high is None:
             return _("%(min)s and older") % {"min": low.display()} if low and low.amount else _("any age")
