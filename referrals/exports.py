@@ -1,4 +1,4 @@
-"""Submissions out of the building: the CSV export (and later FHIR).
+"""Submissions out of the building as CSV (the FHIR export is referrals.fhir).
 
 The columns are the coordinators' own (reference, status, clocks) followed by
 every question the intake forms ask, in the forms' order: a question added to

@@ -7,11 +7,12 @@ ModelAdmin method shares a name with a form field.
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.client_address import client_ip
-from referrals import exports
+from referrals import exports, fhir
 from referrals.admin.forms import AssignForm, StatusForm
 from referrals.models import AccessLog, Submission
 from referrals.services import audit, workflow
@@ -98,3 +99,22 @@ def export_csv(modeladmin, request, queryset):
         user=request.user, action=AccessLog.Action.EXPORT, submissions=submissions, client_ip=client_ip(request)
     )
     return exports.csv_response(submissions)
+
+
+@admin.action(description=_("Export selected as FHIR bundle"), permissions=["export"])
+def export_fhir(modeladmin, request, queryset):
+    """One submission: its Bundle. Several: a collection Bundle of their Bundles. One access-log row each."""
+    submissions = list(
+        Submission.objects.filter(pk__in=queryset.values("pk"))
+        .prefetch_related("attachments")
+        .order_by("received_at", "pk")
+    )
+    if len(submissions) == 1:
+        bundle, filename = fhir.submission_bundle(submissions[0]), f"{submissions[0].reference}.fhir.json"
+    else:
+        bundle = fhir.submissions_bundle(submissions)
+        filename = f"submissions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.fhir.json"
+    audit.record_access(
+        user=request.user, action=AccessLog.Action.FHIR, submissions=submissions, client_ip=client_ip(request)
+    )
+    return fhir.bundle_response(bundle, filename)

@@ -1,4 +1,5 @@
-"""The admin site coordinators use: two factors when ``OTP_REQUIRED``, an enrolment page, the dashboard and downloads.
+"""The admin site coordinators use: two factors when ``OTP_REQUIRED``, an enrolment page, the dashboard, downloads
+and the FHIR export.
 
 Installed as Django's default admin site by ``referrals.apps.CipAdminConfig``, so
 ``admin.site`` and ``@admin.register`` everywhere use it.
@@ -52,6 +53,11 @@ class CipAdminSite(admin.AdminSite):
                 "documents/<int:pk>/download/",
                 self.admin_view(admin_views.download_attachment),
                 name="referrals_attachment_download",
+            ),
+            path(
+                "referrals/submission/<int:pk>/fhir/",
+                self.admin_view(admin_views.submission_fhir),
+                name="referrals_submission_fhir",
             ),
             # Reached before the session is verified, so not wrapped in admin_view:
             # the view checks for a signed-in staff member itself.

@@ -168,6 +168,7 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDispla
         actions.mark_contacted,
         actions.change_status,
         actions.export_csv,
+        actions.export_fhir,
     ]
     inlines = [AttachmentInline, RecordsRequestInline, StatusChangeInline, NoteInline]
 

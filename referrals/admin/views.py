@@ -1,4 +1,4 @@
-"""Coordinator pages beside the admin's own: document download, dashboard, authenticator enrolment.
+"""Coordinator pages beside the admin's own: document download, FHIR export, dashboard, authenticator enrolment.
 
 Registered by ``CipAdminSite.get_urls`` under /admin/.
 """
@@ -22,10 +22,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.client_address import client_ip
-from referrals import selectors
+from referrals import fhir, selectors
 from referrals.admin.forms import TokenForm
 from referrals.admin.two_factor import has_confirmed_device
-from referrals.models import AccessLog, Attachment
+from referrals.models import AccessLog, Attachment, Submission
 from referrals.services import audit
 
 
@@ -54,6 +54,18 @@ def download_attachment(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def submission_fhir(request, pk):
+    """One submission as a FHIR bundle, as a download. The URL carries the row's number only, never PHI."""
+    if not request.user.has_perm("referrals.export_submission"):
+        raise PermissionDenied
+    submission = get_object_or_404(Submission.objects.prefetch_related("attachments"), pk=pk)
+    bundle = fhir.submission_bundle(submission)
+    audit.record_access(
+        user=request.user, action=AccessLog.Action.FHIR, submissions=[submission], client_ip=client_ip(request)
+    )
+    return fhir.bundle_response(bundle, f"{submission.reference}.fhir.json")
 
 
 def _chart(weekly):

@@ -1,12 +1,13 @@
 """Changelist actions: the same services as the change form, row by row, with a summary of what was refused."""
 
+import json
 from datetime import date
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from referrals.models import StatusChange, Submission
+from referrals.models import AccessLog, StatusChange, Submission
 
 from .factories import make_coordinator, make_submission
 
@@ -117,3 +118,12 @@ def test_no_delete_action_and_no_delete_page(coordinator_client):
     assert coordinator_client.get(delete_url).status_code == 403
     assert coordinator_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert Submission.objects.filter(pk=a.pk).exists()
+
+
+def test_the_queue_offers_the_fhir_export_to_exporters_and_records_it(coordinator_client):
+    submission = make_submission()
+    response = run_action(coordinator_client, "export_fhir", [submission])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    assert json.loads(response.content)["resourceType"] == "Bundle"
+    assert list(AccessLog.objects.values_list("action", "submission")) == [("fhir", submission.pk)]
