@@ -185,8 +185,9 @@ class Study(Content):
         low, high = parse_age(self.minimum_age), parse_age(self.maximum_age)
         if high is None:
             return _("%(min)s and older") % {"min": low.display()} if low and low.amount else _("any age")
-        low_text = low.display() if low and low.amount else _("birth")
-        return _("%(min)s to %(max)s") % {"min": low_text, "max": high.display()}
+        if not (low and low.amount):
+            return _("birth to %(max)s") % {"max": high.display()}
+        return _("%(min)s to %(max)s") % {"min": low.display(), "max": high.display()}
 
     def admits_age_months(self, months):
         """Whether a patient of ``months`` whole months is inside this study's age limits."""

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from programs.ages import AgeLimit, parse_age, validate_age_limit
 from programs.models import Study
@@ -181,3 +182,17 @@ def test_admits_age_months_at_the_edges():
     open_ended = study("NCT00000002", "1 Year", "")
     open_ended.save()
     assert open_ended.admits_age_months(12 * 80)
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "text"),
+    [
+        ("18 Months", "25 Years", "de 18 meses a 25 años"),
+        ("0 Years", "21 Years", "del nacimiento a 21 años"),
+        ("1 Year", "", "desde 1 año"),
+        ("6 Weeks", "1 Year", "de 6 semanas a 1 año"),
+    ],
+)
+def test_age_range_display_in_spanish(minimum, maximum, text):
+    with translation.override("es"):
+        assert study("NCT00000001", minimum, maximum).age_range_display() == text

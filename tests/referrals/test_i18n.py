@@ -19,7 +19,7 @@ from .factories import existing_patient_data, referral_data, second_opinion_data
 
 FORMS = [ReferralForm, SecondOpinionForm, ExistingPatientForm]
 # Words that read the same in both languages.
-SAME_IN_BOTH = {"Fax", "NPI", "SHA-256"}
+SAME_IN_BOTH = {"Fax", "NPI", "SHA-256", "PCR"}  # PCR: the same abbreviation in Spanish
 
 
 def texts(form_class):
