@@ -2,7 +2,7 @@
 
 A study could suit a patient when all of these hold:
 
-1. the study is recruiting;
+1. the study is recruiting, and published (staff have checked it);
 2. the patient's age in whole months on the day the form arrived is inside the
    study's limits (``programs.ages``: inclusive, no maximum means no limit);
 3. the patient's diagnosis is one the study's conditions or keywords name

@@ -28,7 +28,7 @@ def study_named(nct_number, *, recruiting=False):
 
 
 def recruiting_criteria():
-    """Each recruiting study's matching limits (``programs.matching.Criteria``), by NCT number."""
+    """Each published, recruiting study's matching limits (``programs.matching.Criteria``), by NCT number."""
     return _studies().recruiting_criteria()
 
 

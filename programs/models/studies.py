@@ -38,8 +38,12 @@ class StudyQuerySet(PublishedQuerySet):
         return self.filter(status=StudyStatus.RECRUITING)
 
     def recruiting_criteria(self):
-        """Each recruiting study's matching limits (``programs.matching``), published or not, by NCT number."""
-        return [Criteria.of(study) for study in self.recruiting().order_by("nct_number")]
+        """Each published, recruiting study's matching limits (``programs.matching``), by NCT number.
+
+        Published only: a study is matched once staff have checked it (an import arrives unpublished, and the
+        shipped examples with made-up NCT numbers never are).
+        """
+        return [Criteria.of(study) for study in self.published().recruiting().order_by("nct_number")]
 
 
 class Study(Content):

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -128,9 +129,11 @@ class PreScreen(models.Model):
             items.append((gettext("Latest MRD"), " · ".join(parts)))
         for field in ("cd19_status", "cd22_status"):
             if getattr(self, field):
-                items.append((str(self._meta.get_field(field).verbose_name), getattr(self, f"get_{field}_display")()))
+                items.append(
+                    (capfirst(self._meta.get_field(field).verbose_name), getattr(self, f"get_{field}_display")())
+                )
         earlier = [
-            str(self._meta.get_field(flag).verbose_name)
+            capfirst(self._meta.get_field(flag).verbose_name)
             + (f" ({date_format(when, 'DATE_FORMAT')})" if (when := getattr(self, f"{flag}_date")) else "")
             for flag in ("prior_cd19_therapy", "prior_car_t", "prior_transplant")
             if getattr(self, flag)

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from programs.models import Study
 from referrals.forms import ReferralForm, SecondOpinionForm
 from referrals.services import records
 
@@ -68,6 +69,17 @@ def test_screenshots(page, new_context, browser, live_server, program_content, s
     page.goto("/es/existing-patients/")
     shots.append(shoot(page, "contact-es"))
 
+    # A recruiting study the urgent referral below matches (made up for the picture), shown on its change page.
+    Study.objects.create(
+        nct_number="NCT09999901",
+        title="Example CD19 CAR T-cell study (made up for this picture)",
+        phase=Study.Phase.PHASE_2,
+        minimum_age="1 Year",
+        maximum_age="25 Years",
+        conditions="B-cell acute lymphoblastic leukemia",
+        target_antigens="CD19",
+        published=True,
+    )
     submit_directly(SecondOpinionForm, {**FAMILY_REQUEST, "patient_name": "Ana Example", "diagnosis": "unsure"})
     urgent = submit_directly(
         ReferralForm, URGENT_REFERRAL, files=[("pathology-report.pdf", tiny_pdf()), ("flow-report.pdf", tiny_pdf())]

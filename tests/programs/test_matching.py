@@ -91,6 +91,7 @@ def study(**fields):
         "maximum_age": "21 Years",
         "conditions": "B-cell Acute Lymphoblastic Leukemia",
         "target_antigens": "CD19",
+        "published": True,
     }
     values.update(fields)
     instance = Study(**values)
@@ -151,8 +152,9 @@ def test_no_age_means_no_match():
 
 
 @pytest.mark.django_db
-def test_only_recruiting_studies_have_criteria():
+def test_only_published_recruiting_studies_have_criteria():
     study(nct_number="NCT00000001").save()
     study(nct_number="NCT00000002", status=Study.Status.COMPLETED).save()
     study(nct_number="NCT00000003", status=Study.Status.NOT_YET_RECRUITING).save()
+    study(nct_number="NCT00000004", published=False).save()  # imported, not yet checked by staff
     assert [criteria.nct_number for criteria in Study.objects.recruiting_criteria()] == ["NCT00000001"]

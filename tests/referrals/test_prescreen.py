@@ -191,7 +191,7 @@ def test_the_change_page_opens_with_the_pre_screen_summary_and_the_matching_stud
     summary = html.split('class="cip-prescreen"')[1].split("</dl>")[0]
     for text in ["First relapse", "Prior lines of therapy", "Detectable (MRD-positive) · 1.5%", "CD19 positive"]:
         assert text in summary
-    assert "prior CAR T-cell therapy (" in summary and "NCT02435849" in summary
+    assert "Prior CAR T-cell therapy (" in summary and "NCT02435849" in summary
     matches = html.split("Recruiting studies that match:</label>")[1].split("</div>")[0]
     assert "NCT02435849" in matches and "NCT09000001" in matches and "NCT01626495" not in matches
 
@@ -285,3 +285,12 @@ def test_matching_costs_one_query_however_many_studies_are_recruiting(coordinato
         make_study(nct_number=f"NCT0900001{n}", title=f"Study {n}")
     assert count_queries(coordinator_client, change_url(submission)) == page_with_one
     assert count_queries(coordinator_client, QUEUE, {"study_match": "any"}) == queue_with_one
+
+
+def test_an_unpublished_study_is_never_matched(coordinator_client):
+    """An imported study waits for staff to check it; the shipped examples with made-up numbers never match."""
+    make_study(published=False)
+    submission = make_submission(patient_dob=years_ago(9))
+    html = coordinator_client.get(change_url(submission)).content.decode()
+    assert "NCT02435849" not in html.split("Recruiting studies that match:</label>")[1].split("</div>")[0]
+    assert queue_references(coordinator_client, study_match="any") == set()
