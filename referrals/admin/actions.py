@@ -6,6 +6,7 @@ ModelAdmin method shares a name with a form field.
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -106,6 +107,7 @@ def export_fhir(modeladmin, request, queryset):
     """One submission: its Bundle. Several: a collection Bundle of their Bundles. One access-log row each."""
     submissions = list(
         Submission.objects.filter(pk__in=queryset.values("pk"))
+        .annotate(last_history_at=Max("history__changed_at"))
         .prefetch_related("attachments")
         .order_by("received_at", "pk")
     )

@@ -13,7 +13,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
@@ -397,3 +399,17 @@ def test_sample_bundle_in_docs_is_current():
         SAMPLE.write_text(text, encoding="utf-8")
     Bundle.model_validate(json.loads(SAMPLE.read_text(encoding="utf-8")))
     assert SAMPLE.read_text(encoding="utf-8") == text, "docs/fhir-sample-bundle.json is stale: see the docstring"
+
+
+def test_export_action_queries_do_not_grow_with_the_submissions(coordinator):
+    def queries(submissions):
+        with CaptureQueriesContext(connection) as captured:
+            run_export_fhir(coordinator, submissions)
+        return len(captured)
+
+    two = [referral(), referral()]
+    for submission in two:
+        make_attachment(submission)
+    five = [*two, referral(), KINDS["second-opinion"](), KINDS["existing-patient"]()]
+    make_attachment(five[-1])
+    assert queries(five) == queries(two)
