@@ -294,3 +294,16 @@ def test_an_unpublished_study_is_never_matched(coordinator_client):
     html = coordinator_client.get(change_url(submission)).content.decode()
     assert "NCT02435849" not in html.split("Recruiting studies that match:</label>")[1].split("</div>")[0]
     assert queue_references(coordinator_client, study_match="any") == set()
+
+
+def test_the_migration_gives_existing_submissions_their_age_at_submission():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("referrals.migrations.0006_prescreen")
+    arrived = timezone.make_aware(timezone.datetime(2026, 3, 10, 12, 0))
+    older = make_submission(patient_dob=date(2016, 3, 11), received_at=arrived, age_months_at_submission=None)
+    migration.ages_at_submission(apps, None)
+    older.refresh_from_db()
+    assert older.age_months_at_submission == 9 * 12 + 11  # a day before the tenth birthday
