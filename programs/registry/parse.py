@@ -18,10 +18,9 @@ from django.utils.translation import gettext, ngettext
 
 from programs.ages import parse_age
 from programs.matching import target_antigens_named
-from programs.models import Study
+from programs.models import Study, nct_validator
 from programs.models.choices import StudyPhase, StudyStatus
 
-NCT_RE = re.compile(r"\ANCT[0-9]{8}\Z")
 DATE_RE = re.compile(r"\A([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?\Z")
 CONDITIONS_MAX = Study._meta.get_field("conditions").max_length
 TITLE_MAX = Study._meta.get_field("title").max_length
@@ -203,7 +202,7 @@ def read_study(data, label):
     """``(RegistryStudy, {path: problem})`` for one study object."""
     reader = StudyReader(data)
     nct = reader.text(f"{IDENTIFICATION}.nctId", required=True)
-    if nct and not NCT_RE.match(nct):
+    if nct and not nct_validator.regex.match(nct):
         reader.problem(
             f"{IDENTIFICATION}.nctId",
             gettext("“%(value)s” is not an NCT number (NCT followed by 8 digits).") % {"value": nct[:40]},

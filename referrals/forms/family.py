@@ -16,6 +16,16 @@ from referrals.forms.fields import (
 )
 from referrals.models import Submission
 
+# Who fills in a family's form: anyone but a clinician (clinicians use the referral form).
+FAMILY_ROLES = [
+    (role, role.label)
+    for role in (
+        Submission.SubmitterRole.PARENT,
+        Submission.SubmitterRole.ADULT_PATIENT,
+        Submission.SubmitterRole.OTHER,
+    )
+]
+
 # --- New patient or second opinion (families) ---------------------------------
 
 
@@ -58,11 +68,7 @@ class SecondOpinionForm(IntakeForm):
 
     submitter_role = choice_field(
         _("Who is filling in this form?"),
-        [
-            (Submission.SubmitterRole.PARENT, Submission.SubmitterRole.PARENT.label),
-            (Submission.SubmitterRole.ADULT_PATIENT, Submission.SubmitterRole.ADULT_PATIENT.label),
-            (Submission.SubmitterRole.OTHER, Submission.SubmitterRole.OTHER.label),
-        ],
+        FAMILY_ROLES,
         radio=True,
     )
     submitter_relationship = text_field(
@@ -201,11 +207,7 @@ class ExistingPatientForm(IntakeForm):
 
     submitter_role = choice_field(
         _("Who is filling in this form?"),
-        [
-            (Submission.SubmitterRole.PARENT, Submission.SubmitterRole.PARENT.label),
-            (Submission.SubmitterRole.ADULT_PATIENT, Submission.SubmitterRole.ADULT_PATIENT.label),
-            (Submission.SubmitterRole.OTHER, Submission.SubmitterRole.OTHER.label),
-        ],
+        FAMILY_ROLES,
         radio=True,
     )
     contact_name = text_field(_("Your name"), autocomplete="name")
