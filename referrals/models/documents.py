@@ -66,6 +66,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     # FHIR's Attachment.hash is SHA-1: kept beside the SHA-256 so an export never reads the file back.
     sha1 = models.CharField(_("SHA-1"), max_length=40, blank=True)
+    # When what is stored differs from what was sent (a photo's location metadata removed): the sent file's SHA-256.
+    original_sha256 = models.CharField(_("SHA-256 of the file as sent"), max_length=64, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:

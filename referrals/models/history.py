@@ -23,6 +23,7 @@ class StatusChange(models.Model):
         RECORDS_UPLOADED = "records_uploaded", _("Records received through a link")
         DOCUMENTS_ADDED = "documents_added", _("Documents added by a coordinator")
         LINK_REVOKED = "link_revoked", _("Records link revoked")
+        METADATA_REMOVED = "metadata_removed", _("Photo metadata removed")
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="history")
     action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.STATUS)
@@ -90,13 +91,19 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported")
         FHIR = "fhir", _("Exported as FHIR")
         ATTACH = "attach", _("Added a document")
+        CHANGE = "change", _("Changed")
+        BACKUP_CODE = "backup_code", _("Signed in with a backup code")
+        BACKUP_CODES_MADE = "backup_codes_made", _("Made new backup codes")
+        AUTHENTICATOR_REPLACED = "authenticator_new", _("Replaced the authenticator app")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     username = models.CharField(_("user name"), max_length=150)
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
     object_repr = models.CharField(_("object"), max_length=200)
-    action = models.CharField(_("action"), max_length=10, choices=Action)
+    action = models.CharField(_("action"), max_length=20, choices=Action)
+    # What changed, for a change: the step and its coded values ("Status changed: New → In review"), never free text.
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
 
     class Meta:
