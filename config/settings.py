@@ -178,20 +178,61 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded documents: a private folder that no URL serves. Only the
-# permission-checked download view reads from it. "private" is the storage the
-# uploads use: object storage later is a change here, not in the code.
+# Uploaded documents: STORAGES["private"], which no URL serves. Only the
+# permission-checked download view reads them, and streams them itself: the code
+# opens, sizes and deletes files, and never asks the storage for a URL or a path.
+# By default a local folder; with S3_BUCKET set, an S3-compatible bucket.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+PRIVATE_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": PRIVATE_MEDIA_ROOT,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+# Object storage (django-storages' S3Storage; AWS, SeaweedFS, MinIO, ...) when S3_BUCKET is set:
+#   S3_BUCKET             the bucket; create it beforehand, private (no public policy, no public ACL)
+#   S3_ENDPOINT_URL       the server for anything but AWS, e.g. http://127.0.0.1:8333 (SeaweedFS)
+#   S3_ACCESS_KEY_ID      the site's own key, allowed to read, write, list and delete in that bucket
+#   S3_SECRET_ACCESS_KEY  its secret (both empty: boto3's usual chain, e.g. an instance role)
+#   S3_REGION             us-east-1 unless set
+#   S3_PREFIX             a folder inside the bucket for the documents, e.g. "cip" (empty: the top)
+#   S3_ADDRESSING_STYLE   "path" (bucket in the URL's path, as SeaweedFS and MinIO want) unless set
+#                         to "virtual" (bucket in the host name, which some providers require)
+# No ACL is sent, so objects keep the bucket's private default (AWS refuses any ACL but the owner's
+# when ACLs are disabled). url() would only ever give a link signed for 60 s, and nothing calls it.
+S3_BUCKET = env("S3_BUCKET", "")
+if S3_BUCKET:
+    from botocore.config import Config as BotoConfig
+
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env("S3_REGION") or "us-east-1",
+            "location": env("S3_PREFIX", "").strip("/"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "custom_domain": None,
+            "file_overwrite": False,  # a name already taken gets a suffix, never replaces a document
+            # Replaces the storage's addressing_style/signature_version options: both are set here.
+            "client_config": BotoConfig(
+                s3={"addressing_style": env("S3_ADDRESSING_STYLE") or "path"},
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+        },
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": PRIVATE_MEDIA_ROOT,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
-    },
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -223,6 +264,8 @@ STATUS_LOOKUP_WINDOW_SECONDS = env_int("STATUS_LOOKUP_WINDOW_SECONDS", 3600)
 PHONE_MAIN = env("PHONE_MAIN", "") or env("PROGRAM_PHONE", "") or "215-555-0100"
 PHONE_PHYSICIAN = env("PHONE_PHYSICIAN", "") or "215-555-0101"
 PHONE_AFTER_HOURS = env("PHONE_AFTER_HOURS", "") or "215-555-0102"
+# While the database cannot be reached, pages answer 503 with this Retry-After (seconds).
+OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 60)
 # A failed CSRF check (usually a form left open too long) gets our own 403 page.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
@@ -247,6 +290,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# The outbox worker (send_pending_notifications --loop): a pass every OUTBOX_INTERVAL_SECONDS; a row whose send
+# failed waits OUTBOX_RETRY_BASE_SECONDS, doubling with each failure up to OUTBOX_RETRY_MAX_SECONDS.
+OUTBOX_INTERVAL_SECONDS = env_int("OUTBOX_INTERVAL_SECONDS", 2)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 900)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Cancer Immunotherapy Program <no-reply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 INTAKE_EMAIL = env("INTAKE_EMAIL", "immunotherapy-intake@example.org")

@@ -1,14 +1,21 @@
-"""The site's error pages (400, 403, 404, 405, 413, 429, 500), in the site's design and the reader's language.
+"""The site's error pages (400, 403, 404, 405, 413, 429, 500, 503), in the site's design and the reader's language.
 
 ``config.urls`` installs them as Django's handlers; views and middleware that
 refuse a request call them directly, so every refusal looks the same.
 """
 
+import logging
+import math
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.phones import phone_lines
+
+logger = logging.getLogger("core.outage")
 
 
 def error_page(request, status, heading, message, template="errors/error.html", **context):
@@ -87,6 +94,42 @@ def too_many_requests(request, *, window_seconds=None, lookups=False):
 
 
 def server_error(request):
-    # Nothing from the database: the error may have come from it. The phone lines are settings,
-    # passed here too so the page does not depend on the context processors.
+    """Django's handler500: the 503 page when the database could not be reached, else the 500 page.
+
+    Both use nothing from the database (the error may have come from it). The
+    phone lines are settings, passed here too so the pages do not depend on the
+    context processors.
+    """
+    if database_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
     return render(request, "500.html", {"phones": phone_lines()}, status=500)
+
+
+def database_unavailable(exc):
+    """True when ``exc`` (or what it was raised from) says the database could not be reached or went away.
+
+    OperationalError is connection refused, a server restarting, a connection
+    cut, a lock or statement timeout: all passing, so worth a "try again" and a
+    Retry-After. InterfaceError is a connection already closed under us.
+    """
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def service_unavailable(request):
+    """The 503 page: a brief outage, with Retry-After for browsers and load balancers, and the phone number."""
+    retry_after = settings.OUTAGE_RETRY_AFTER_SECONDS
+    logger.warning("database unavailable: answered 503 method=%s", request.method)
+    response = render(
+        request,
+        "503.html",
+        {"phones": phone_lines(), "retry_minutes": max(math.ceil(retry_after / 60), 1)},
+        status=503,
+    )
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

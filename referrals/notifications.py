@@ -1,7 +1,9 @@
 """
-The email outbox. ``services.intake`` writes ``Notification`` rows in the submission's
-transaction; ``send_pending`` sends them after commit, and the management
-command ``send_pending_notifications`` sends whatever a failure left behind.
+The email outbox. The services write ``Notification`` rows in the same transaction
+as the change they announce; no request ever talks to the mail server. The outbox
+worker (``manage.py send_pending_notifications --loop``, ``run_worker`` here) sends
+them: a pass every ``OUTBOX_INTERVAL_SECONDS``, run as its own process (its own
+systemd unit in production; ``make run`` starts one beside the web server).
 
 Each row is claimed with one conditional UPDATE (pending -> sending), so two
 senders running at once never send the same row twice. A failed send records
@@ -10,6 +12,12 @@ PHI) and puts the row back to pending.
 
 Emails carry the reference number, kind, urgency, stage and next steps: never
 a patient's name, date of birth, diagnosis, insurance or free text.
+
+A row whose send failed waits (``next_attempt_at``, a back-off that doubles up to
+``OUTBOX_RETRY_MAX_SECONDS``), so one undeliverable address never holds up the
+rest. When the mail server itself cannot be reached (refused, timed out, hung
+up), the pass stops there: the other rows would only wait out the same timeout,
+and the worker waits longer between passes until the server answers again.
 
 Delivery is at least once, not exactly once: a row is marked sent only after the
 mail server accepted it, so a process that dies between the two (or a claim
@@ -20,11 +28,14 @@ history, naming the stage and who it went to (never the address).
 """
 
 import logging
+import smtplib
+import threading
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.mail import EmailMessage, get_connection
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -40,22 +51,101 @@ logger = logging.getLogger("referrals.notifications")
 STALE_CLAIM = timedelta(minutes=30)
 
 
+# The SMTP errors that concern one message; any other OSError (refused, timed out, disconnected) is the server's.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+@dataclass
+class Pass:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    failed: int = 0
+    server_down: bool = False
+    more_waiting: bool = False
+
+
 def send_pending(*, submission_id=None, limit=None):
     """Send pending outbox rows (optionally one submission's). Return how many were sent."""
+    return send_pass(submission_id=submission_id, limit=limit).sent
+
+
+def send_pass(*, submission_id=None, limit=None):
+    """One pass: claim and send each due row, over one connection to the mail server."""
     rows = Notification.objects.filter(_claimable()).order_by("created_at", "pk")
     if submission_id is not None:
         rows = rows.filter(submission_id=submission_id)
-    ids = list(rows.values_list("pk", flat=True)[:limit] if limit else rows.values_list("pk", flat=True))
-    sent = 0
-    for pk in ids:
-        if _claim(pk) and _send(pk):
-            sent += 1
-    return sent
+    ids = list(rows.values_list("pk", flat=True)[: limit + 1] if limit else rows.values_list("pk", flat=True))
+    result = Pass(more_waiting=bool(limit) and len(ids) > limit)
+    ids = ids[:limit] if limit else ids
+    if not ids:
+        return result
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except OSError as exc:  # refused, timed out or hung up before a row was claimed: nothing to put back
+        _log_server_down(exc)
+        result.server_down = True
+        return result
+    try:
+        for pk in ids:
+            if not _claim(pk):
+                continue
+            outcome = _send(pk, connection)
+            if outcome is True:
+                result.sent += 1
+                continue
+            result.failed += 1
+            if isinstance(outcome, OSError) and not isinstance(outcome, MESSAGE_ERRORS):
+                result.server_down = True  # the rest would only wait out the same timeout
+                break
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            pass
+    return result
+
+
+def run_worker(*, interval=None, stop=None, max_passes=None, batch=100):
+    """Send from the outbox until ``stop`` is set: the body of ``send_pending_notifications --loop``.
+
+    Each pass starts with fresh database connections where the old ones broke
+    (a database restart is waited out, not fatal). Between passes it waits
+    ``interval`` seconds, at once when a full batch left more, and longer
+    (doubling, up to a minute) while the mail server or the database is down.
+    """
+    interval = settings.OUTBOX_INTERVAL_SECONDS if interval is None else interval
+    stop = stop or threading.Event()
+    wait, passes = interval, 0
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            result = send_pass(limit=batch)
+        except DatabaseError as exc:
+            logger.warning("outbox worker: database unavailable error=%s", type(exc).__name__)
+            result = Pass(server_down=True)
+        passes += 1
+        if max_passes is not None and passes >= max_passes:
+            break
+        if result.server_down:
+            wait = min(max(wait, interval, 0.5) * 2, 60)
+        else:
+            wait = 0 if result.more_waiting else interval
+        stop.wait(wait)
+    close_old_connections()
+    return passes
+
+
+def _log_server_down(exc):
+    logger.warning("mail server unavailable error=%s", type(exc).__name__)
 
 
 def _claimable():
-    return Q(state=Notification.State.PENDING) | Q(
-        state=Notification.State.SENDING, claimed_at__lt=timezone.now() - STALE_CLAIM
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return (Q(state=Notification.State.PENDING) & due) | Q(
+        state=Notification.State.SENDING, claimed_at__lt=now - STALE_CLAIM
     )
 
 
@@ -68,15 +158,25 @@ def _claim(pk):
     return claimed == 1
 
 
-def _send(pk):
+def retry_delay(attempts):
+    """How long a row waits after its ``attempts``-th failed send: doubling from the base, capped."""
+    base, cap = settings.OUTBOX_RETRY_BASE_SECONDS, settings.OUTBOX_RETRY_MAX_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def _send(pk, connection=None):
+    """Send one claimed row. True when the server accepted it; otherwise the exception (the row is put back)."""
     notification = Notification.objects.select_related("submission", "records_request", "status_change").get(pk=pk)
     submission = notification.submission
     try:
         message = build_message(notification)
+        message.connection = connection
         message.send(fail_silently=False)
     except Exception as exc:  # any backend error: keep the row, record the class only
         Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
-            state=Notification.State.PENDING, last_error=type(exc).__name__[:200]
+            state=Notification.State.PENDING,
+            last_error=type(exc).__name__[:200],
+            next_attempt_at=timezone.now() + retry_delay(notification.attempts),
         )
         logger.warning(
             "email not sent reference=%s notification=%s kind=%s error=%s",
@@ -85,11 +185,11 @@ def _send(pk):
             notification.kind,
             type(exc).__name__,
         )
-        return False
+        return exc
     with transaction.atomic():  # "sent" and its history line together
         # A records link's token is kept only until its email is sent.
         Notification.objects.filter(pk=pk).update(
-            state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token=""
+            state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token="", next_attempt_at=None
         )
         if notification.kind == Notification.Kind.STATUS_NOTICE:
             _record_notice_in_history(notification)

@@ -1,11 +1,13 @@
 """Fixtures shared by every test module. Plain helpers live in each app's factories.py, never here."""
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.functional import empty
 
 from referrals.models import private_storage
+from referrals.notifications import send_pending
 
 # Fixtures for the coordinators' admin tests (coordinator, coordinator_client).
 pytest_plugins = ["tests.referrals.coordinator_fixtures"]
@@ -40,6 +42,59 @@ def _isolated_cache_and_language(settings):
     yield
     translation.activate("en")
     cache.clear()
+
+
+class DeliveredOutbox(list):
+    """The mail server's inbox as the outbox worker leaves it: reading it first runs one worker pass.
+
+    No request sends email (the outbox worker does, seconds later), so a test that
+    submits a form and then reads ``mailoutbox`` sees what the worker would have
+    delivered by then. ``undelivered()`` is the inbox without running the worker:
+    what the request itself sent, which must stay empty.
+    """
+
+    def _deliver(self):
+        try:
+            send_pending()
+        except RuntimeError:  # a test without database access has no outbox to send from
+            pass
+
+    def undelivered(self):
+        return list(super().__iter__())
+
+    def __iter__(self):
+        self._deliver()
+        return super().__iter__()
+
+    def __len__(self):
+        self._deliver()
+        return super().__len__()
+
+    def __getitem__(self, index):
+        self._deliver()
+        return super().__getitem__(index)
+
+    def __bool__(self):
+        return len(self) > 0
+
+    def __eq__(self, other):
+        self._deliver()
+        return list(super().__iter__()) == other
+
+    __hash__ = None
+
+
+@pytest.fixture(autouse=True)
+def _delivered_outbox():
+    mail.outbox = DeliveredOutbox()
+    yield
+    mail.outbox = DeliveredOutbox()
+
+
+@pytest.fixture
+def mailoutbox(_delivered_outbox):
+    """Overrides pytest-django's: the emails the outbox worker has sent by the time the test reads them."""
+    return mail.outbox
 
 
 def pytest_terminal_summary(terminalreporter):

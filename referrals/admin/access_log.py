@@ -38,9 +38,9 @@ class AuditTrailAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(AuditTrailAdmin):
-    list_display = ["at_utc", "username", "action", "object_repr", "client_ip"]
+    list_display = ["at_utc", "username", "action", "object_repr", "detail", "client_ip"]
     list_filter = ["action"]
     search_fields = ["=username", "object_repr"]
     date_hierarchy = "at"
-    fields = ["at_utc", "user", "username", "action", "submission", "object_repr", "client_ip"]
+    fields = ["at_utc", "user", "username", "action", "submission", "object_repr", "detail", "client_ip"]
     readonly_fields = fields

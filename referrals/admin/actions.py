@@ -52,12 +52,22 @@ def _intermediate(modeladmin, request, queryset, form, action, title):
 
 @admin.action(description=_("Assign to me"), permissions=["change"])
 def assign_to_me(modeladmin, request, queryset):
-    _each(modeladmin, request, queryset, lambda s: workflow.assign(submission=s, to=request.user, by=request.user))
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: workflow.assign(submission=s, to=request.user, by=request.user, client_ip=client_ip(request)),
+    )
 
 
 @admin.action(description=_("Mark contacted"), permissions=["change"])
 def mark_contacted(modeladmin, request, queryset):
-    _each(modeladmin, request, queryset, lambda s: workflow.mark_contacted(submission=s, by=request.user))
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: workflow.mark_contacted(submission=s, by=request.user, client_ip=client_ip(request)),
+    )
 
 
 @admin.action(description=_("Assign to a coordinator…"), permissions=["change"])
@@ -65,7 +75,12 @@ def assign_to_coordinator(modeladmin, request, queryset):
     form = AssignForm(request.POST if "apply" in request.POST else None)
     if form.is_bound and form.is_valid():
         to = form.cleaned_data["coordinator"]
-        _each(modeladmin, request, queryset, lambda s: workflow.assign(submission=s, to=to, by=request.user))
+        _each(
+            modeladmin,
+            request,
+            queryset,
+            lambda s: workflow.assign(submission=s, to=to, by=request.user, client_ip=client_ip(request)),
+        )
         return None
     title = gettext("Assign to a coordinator")
     return _intermediate(modeladmin, request, queryset, form, "assign_to_coordinator", title)
@@ -87,6 +102,7 @@ def change_status(modeladmin, request, queryset):
                 note=data["note"],
                 decline_reason=data["decline_reason"],
                 consult_date=data["consult_date"],
+                client_ip=client_ip(request),
             ),
         )
         return None

@@ -11,7 +11,7 @@ from referrals.models.submission import Submission
 
 
 class Notification(models.Model):
-    """The email outbox. Written in the submission's transaction; sent after commit.
+    """The email outbox. Written in the submission's transaction; sent by the outbox worker.
 
     Nothing with PHI is stored here: subject and body are rendered from the
     submission's reference, kind and urgency when the email is sent. A status

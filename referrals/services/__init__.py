@@ -8,5 +8,5 @@ documents.py  the one path that writes a file to a submission (and removes writt
 audit.py      the access log (who viewed, downloaded, exported or attached what) and the status page's lookups
 
 Each function takes keyword arguments only, is atomic, checks the current state
-first, and schedules its emails after commit.
+first, and leaves its emails in the outbox (rows in the same transaction) for the worker to send.
 """

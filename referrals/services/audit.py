@@ -1,9 +1,9 @@
-"""The audit trails: the access log (who viewed, downloaded or exported which submission; never a URL or
-query string) and the status page's lookups (never the date of birth tried)."""
+"""The audit trails: the access log (who viewed, downloaded, exported or changed which submission; never a URL,
+a query string or free text) and the status page's lookups (never the date of birth tried)."""
 
 from django.utils import timezone
 
-from referrals.models import AccessLog, StatusLookup
+from referrals.models import AccessLog, StatusChange, StatusLookup
 
 
 def record_access(*, user, action, submissions=(), object_repr="", client_ip=None):
@@ -28,6 +28,40 @@ def record_access(*, user, action, submissions=(), object_repr="", client_ip=Non
             AccessLog(user=user, username=username, at=now, object_repr=object_repr, action=action, client_ip=client_ip)
         ]
     return AccessLog.objects.bulk_create(rows)
+
+
+def record_history(*, client_ip=None, **fields):
+    """Write one history row (StatusChange) and, for a person's change, its access-log row: who, which step.
+
+    The access log's ``detail`` holds the step and its coded values ("Status
+    changed: New → In review"); the history row's note (free text a coordinator
+    typed) never goes there. Rows the system writes (``changed_by`` unset: an
+    email sent, records uploaded through a link) are history only.
+    """
+    change = StatusChange.objects.create(**fields)
+    if change.changed_by is not None:
+        record_change(
+            user=change.changed_by, submission=change.submission, detail=change_detail(change), client_ip=client_ip
+        )
+    return change
+
+
+def change_detail(change):
+    text = f"{change.get_action_display()}: {change.from_label} → {change.to_label}"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def record_change(*, user, submission, detail, client_ip=None):
+    """One access-log row for a change ``user`` made to ``submission``; ``detail`` names the step, never free text."""
+    return AccessLog.objects.create(
+        user=user,
+        username=user.get_username(),
+        submission=submission,
+        object_repr=submission.reference,
+        action=AccessLog.Action.CHANGE,
+        detail=detail,
+        client_ip=client_ip,
+    )
 
 
 def record_status_lookup(*, reference="", submission_id=None, limited=False, client_ip=None):

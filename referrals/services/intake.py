@@ -4,7 +4,7 @@
 it checked. One transaction writes the Submission built from the form's
 cleaned data (its ``Meta.fields`` are the only fields taken), its Attachments,
 its records checklist and its outbox rows; files written before a failure are
-removed. Emails go out after commit.
+removed. The outbox worker sends its emails once it has committed.
 """
 
 import logging
@@ -13,7 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from referrals import notifications, selectors
+from referrals import selectors
 from referrals.models import Notification, RecordItem, Submission
 from referrals.services import documents
 
@@ -62,8 +62,6 @@ def submit(*, form, files=(), language="en"):
     logger.info(
         "submission received reference=%s kind=%s files=%d", submission.reference, submission.kind, len(written)
     )
-    # robust: a failure while sending is logged, never turned into an error page after the commit.
-    transaction.on_commit(lambda: notifications.send_pending(submission_id=submission.pk), robust=True)
     return submission
 
 

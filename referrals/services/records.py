@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals import notifications
 from referrals.models import (
     AccessLog,
     Attachment,
@@ -50,7 +49,7 @@ def find_request(token):
 
 
 @transaction.atomic
-def request_records(*, submission, items, audience, by, phrasing=""):
+def request_records(*, submission, items, audience, by, phrasing="", client_ip=None):
     """Ask for records: a link to ``audience`` for ``items``; the submission waits for records. Return the request."""
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     items = list(dict.fromkeys(items))
@@ -67,9 +66,13 @@ def request_records(*, submission, items, audience, by, phrasing=""):
                 _("%(ref)s: records can only be requested while the submission is open.") % {"ref": locked.reference}
             )
         # The records request email says it all: no separate status notice.
-        workflow.transition(submission=locked, to_status=Submission.Status.AWAITING_RECORDS, by=by, notify=False)
+        workflow.transition(
+            submission=locked, to_status=Submission.Status.AWAITING_RECORDS, by=by, notify=False, client_ip=client_ip
+        )
     for item in items:
-        workflow.set_record_item(submission=locked, item=item, state=RecordItem.State.MISSING, by=by)
+        workflow.set_record_item(
+            submission=locked, item=item, state=RecordItem.State.MISSING, by=by, client_ip=client_ip
+        )
 
     now = timezone.now()
     token = secrets.token_urlsafe(32)
@@ -85,7 +88,8 @@ def request_records(*, submission, items, audience, by, phrasing=""):
     )
     locked.records_requested_at = now
     locked.save(update_fields=["records_requested_at"])
-    StatusChange.objects.create(
+    audit.record_history(
+        client_ip=client_ip,
         submission=locked,
         action=StatusChange.Action.RECORDS_REQUESTED,
         to_value=", ".join(items),
@@ -102,13 +106,12 @@ def request_records(*, submission, items, audience, by, phrasing=""):
         language=locked.language,
         link_token=token,
     )
-    transaction.on_commit(lambda: notifications.send_pending(submission_id=locked.pk), robust=True)
     submission.status, submission.records_requested_at = locked.status, now
     return request
 
 
 @transaction.atomic
-def revoke_link(*, records_request, by):
+def revoke_link(*, records_request, by, client_ip=None):
     """Stop a records link from working (it then shows the "no longer works" page)."""
     # The submission first, as receive_upload locks them: the same order, so the two never deadlock.
     Submission.objects.select_for_update().get(pk=records_request.submission_id)
@@ -118,7 +121,8 @@ def revoke_link(*, records_request, by):
     request.revoked_at = timezone.now()
     request.revoked_by = by
     request.save(update_fields=["revoked_at", "revoked_by"])
-    StatusChange.objects.create(
+    audit.record_history(
+        client_ip=client_ip,
         submission_id=request.submission_id,
         action=StatusChange.Action.LINK_REVOKED,
         to_value=", ".join(request.items),
@@ -195,7 +199,6 @@ def _notify_coordinator(submission, change):
         to_email=email,
         language=settings.LANGUAGE_CODE,
     )
-    transaction.on_commit(lambda: notifications.send_pending(submission_id=submission.pk), robust=True)
 
 
 def attach_documents(*, submission, files, by, record_item="", client_ip=None):
@@ -210,7 +213,10 @@ def attach_documents(*, submission, files, by, record_item="", client_ip=None):
                 locked, files, written, source=Attachment.Source.COORDINATOR, record_item=record_item, added_by=by
             )
             if record_item:
-                workflow.set_record_item(submission=locked, item=record_item, state=RecordItem.State.RECEIVED, by=by)
+                workflow.set_record_item(
+                    submission=locked, item=record_item, state=RecordItem.State.RECEIVED, by=by, client_ip=client_ip
+                )
+            # History only: the access log's own row for this step is "Added a document" (ATTACH).
             StatusChange.objects.create(
                 submission=locked,
                 action=StatusChange.Action.DOCUMENTS_ADDED,

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals import notifications
 from referrals.models import Note, Notification, RecordItem, StatusChange, Submission
+from referrals.services import audit
 
 
 class WorkflowError(Exception):
@@ -28,7 +28,7 @@ def _sync(target, source, fields):
 
 
 @transaction.atomic
-def assign(*, submission, to, by):
+def assign(*, submission, to, by, client_ip=None):
     """Assign a submission to a coordinator (``to=None`` unassigns)."""
 
     locked = _locked(submission)
@@ -39,7 +39,8 @@ def assign(*, submission, to, by):
     previous = locked.assigned_to.get_username() if locked.assigned_to_id else ""
     locked.assigned_to = to
     locked.save(update_fields=["assigned_to"])
-    StatusChange.objects.create(
+    audit.record_history(
+        client_ip=client_ip,
         submission=locked,
         action=StatusChange.Action.ASSIGNED,
         from_value=previous,
@@ -51,7 +52,7 @@ def assign(*, submission, to, by):
 
 
 @transaction.atomic
-def mark_contacted(*, submission, by, note="", at=None):
+def mark_contacted(*, submission, by, note="", at=None, client_ip=None):
     """Record a contact with the family. The first one sets ``first_contacted_at``; later ones only add history."""
 
     locked = _locked(submission)
@@ -60,7 +61,8 @@ def mark_contacted(*, submission, by, note="", at=None):
     if previous is None:
         locked.first_contacted_at = at
         locked.save(update_fields=["first_contacted_at"])
-    StatusChange.objects.create(
+    audit.record_history(
+        client_ip=client_ip,
         submission=locked,
         action=StatusChange.Action.CONTACTED,
         from_value=previous.isoformat() if previous else "",
@@ -74,7 +76,9 @@ def mark_contacted(*, submission, by, note="", at=None):
 
 
 @transaction.atomic
-def transition(*, submission, to_status, by, note="", decline_reason="", consult_date=None, notify=True):
+def transition(
+    *, submission, to_status, by, note="", decline_reason="", consult_date=None, notify=True, client_ip=None
+):
     """Move a submission to another status, if ``Submission.TRANSITIONS`` allows it.
 
     Declining needs a reason; accepting needs the consult date. A refused step
@@ -117,7 +121,8 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
         extra = str(Submission.DeclineReason(decline_reason).label)
     elif to_status == Submission.Status.ACCEPTED:
         extra = str(_("Consult on %(date)s") % {"date": consult_date.isoformat()})
-    change = StatusChange.objects.create(
+    change = audit.record_history(
+        client_ip=client_ip,
         submission=locked,
         action=StatusChange.Action.STATUS,
         from_value=previous,
@@ -132,7 +137,7 @@ def transition(*, submission, to_status, by, note="", decline_reason="", consult
 
 
 def _queue_status_notices(submission, change):
-    """One outbox row per recipient for a new stage (none when notices are off); sent after commit."""
+    """One outbox row per recipient for a new stage (none when notices are off); the outbox worker sends them."""
     rows = [
         Notification(
             submission=submission,
@@ -146,19 +151,18 @@ def _queue_status_notices(submission, change):
     ]
     if rows:
         Notification.objects.bulk_create(rows)
-        # robust: a failure while sending is logged and left in the outbox, never an error page after the commit.
-        transaction.on_commit(lambda: notifications.send_pending(submission_id=submission.pk), robust=True)
 
 
 @transaction.atomic
-def set_status_notices(*, submission, enabled, by):
+def set_status_notices(*, submission, enabled, by, client_ip=None):
     """Turn status notices on or off for one submission (e.g. the family asked for phone calls only)."""
     locked = _locked(submission)
     enabled = bool(enabled)
     if locked.status_notices != enabled:
         locked.status_notices = enabled
         locked.save(update_fields=["status_notices"])
-        StatusChange.objects.create(
+        audit.record_history(
+            client_ip=client_ip,
             submission=locked,
             action=StatusChange.Action.NOTICES,
             from_value="on" if not enabled else "off",
@@ -170,17 +174,19 @@ def set_status_notices(*, submission, enabled, by):
 
 
 @transaction.atomic
-def add_note(*, submission, body, by):
+def add_note(*, submission, body, by, client_ip=None):
     """Append an internal note. Notes are never edited or deleted."""
 
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("A note cannot be empty."))
-    return Note.objects.create(submission=submission, body=body, author=by)
+    note = Note.objects.create(submission=submission, body=body, author=by)
+    audit.record_change(user=by, submission=submission, detail=_("Note added"), client_ip=client_ip)
+    return note
 
 
 @transaction.atomic
-def set_record_item(*, submission, item, state, by):
+def set_record_item(*, submission, item, state, by, client_ip=None):
     """Mark one line of the records checklist; keeps ``records_completed_at`` in step (it starts the review clock)."""
 
     if item not in RecordItem.Item.values or state not in RecordItem.State.values:
@@ -196,7 +202,8 @@ def set_record_item(*, submission, item, state, by):
         record.state = state
         record.updated_by = by
         record.save(update_fields=["state", "updated_by", "updated_at"])
-    StatusChange.objects.create(
+    audit.record_history(
+        client_ip=client_ip,
         submission=locked,
         action=StatusChange.Action.RECORDS,
         from_value=f"{item}: {previous}",

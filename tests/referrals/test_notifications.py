@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -86,13 +87,20 @@ def test_confirmation_email_in_the_submissions_language(client, mailoutbox, djan
 
 
 @pytest.mark.django_db
-def test_emails_are_sent_only_after_commit(client, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(reverse("referrals:refer"), referral_data())
-    assert mailoutbox == []
-    assert len(callbacks) == 1
-    callbacks[0]()
-    assert len(mailoutbox) == 2
+def test_a_request_sends_nothing_its_emails_wait_for_the_outbox_worker(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.referrals.factories.BrokenBackend"  # would raise if the request tried
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("referrals:refer"), referral_data())
+    assert response.status_code == 302
+    assert callbacks == []  # nothing scheduled after commit either
+    assert mail.outbox.undelivered() == []
+    assert set(Notification.objects.values_list("state", "attempts")) == {("pending", 0)}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_pending_notifications")
+    assert len(mail.outbox.undelivered()) == 2
 
 
 @pytest.mark.django_db
@@ -104,18 +112,22 @@ def test_failing_backend_keeps_submission_and_pending_then_command_sends_once(
         response = client.post(reverse("referrals:refer"), referral_data())
     assert response.status_code == 302
     submission = Submission.objects.get()
-    rows = list(Notification.objects.filter(submission=submission))
-    assert len(rows) == 2
-    for row in rows:
-        assert row.state == "pending"
-        assert row.attempts == 1
-        assert row.last_error == "ConnectionRefusedError"  # the class only: no address, no PHI
+    call_command("send_pending_notifications")
+    first, second = Notification.objects.filter(submission=submission).order_by("pk")
+    assert (first.state, first.attempts) == ("pending", 1)
+    assert first.last_error == "ConnectionRefusedError"  # the class only: no address, no PHI
+    assert first.next_attempt_at > timezone.now()  # it waits before the next try
+    # The server is down, so the pass stopped: the second row was not made to wait out the same failure.
+    assert (second.state, second.attempts, second.next_attempt_at) == ("pending", 0, None)
     assert "doctor@example.org" not in caplog.text
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     call_command("send_pending_notifications")
-    call_command("send_pending_notifications")
+    assert [m.to for m in mail.outbox] == [second.to_email and [second.to_email]]
+    with time_machine.travel(first.next_attempt_at, tick=False):
+        call_command("send_pending_notifications")
+        call_command("send_pending_notifications")
     assert len(mail.outbox) == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["doctor@example.org", "intake@example.org"]
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}

@@ -5,6 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -113,6 +114,8 @@ def test_each_notice_sent_is_in_the_history_naming_the_stage_and_audience_not_th
     submission = make_submission()
     with django_capture_on_commit_callbacks(execute=True):
         move(submission, "awaiting_records", coordinator)
+    assert not StatusChange.objects.filter(action="notice").exists()  # nothing is sent in the request
+    call_command("send_pending_notifications")  # the outbox worker's pass
     entry = StatusChange.objects.get(submission=submission, action="notice")
     assert entry.to_value == "awaiting_records"
     assert entry.to_label == "Waiting for records"
@@ -128,6 +131,7 @@ def test_a_failed_notice_stays_in_the_outbox_and_is_sent_and_recorded_once_later
     submission = make_submission()
     with django_capture_on_commit_callbacks(execute=True):
         move(submission, "in_review", coordinator)
+    call_command("send_pending_notifications")
     row = Notification.objects.get(kind="status_notice")
     assert (row.state, row.last_error) == ("pending", "ConnectionRefusedError")
     assert not StatusChange.objects.filter(action="notice").exists()
@@ -135,7 +139,10 @@ def test_a_failed_notice_stays_in_the_outbox_and_is_sent_and_recorded_once_later
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     call_command("send_pending_notifications")
-    call_command("send_pending_notifications")
+    assert mail.outbox == []  # the failed row waits out its back-off
+    with time_machine.travel(row.next_attempt_at, tick=False):
+        call_command("send_pending_notifications")
+        call_command("send_pending_notifications")
     assert len(mail.outbox) == 1
     assert StatusChange.objects.filter(action="notice").count() == 1
 
