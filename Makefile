@@ -1,4 +1,4 @@
-# The two commands: `make run` and `make test`. Everything else supports them.
+# The two commands: `make run` (the web server and the outbox worker) and `make test`. Everything else supports them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +26,9 @@ run: $(STAMP)
 	@echo "To sign in to the coordinators' admin at http://127.0.0.1:$(PORT)/admin/ create a login (in another terminal):"
 	@echo "    make coordinator USERNAME=YOURNAME EMAIL=you@example.org"
 	@echo ""
+	@echo "The outbox worker sends every email (printed here while DEBUG is on); it stops with the server."
+	$(BIN)/python manage.py send_pending_notifications --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # A coordinator's login, with the same settings and database as `make run`. Asks for the password

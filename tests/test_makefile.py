@@ -149,3 +149,50 @@ def test_make_run_points_email_links_at_the_port_it_serves(port):
 def test_make_run_keeps_a_site_url_the_reader_set():
     shown = make("-s", "--eval", 'print-site-url: ; @echo "$$SITE_URL"', "print-site-url", SITE_URL="https://x.test")
     assert shown.stdout.strip() == "https://x.test"
+
+
+def test_make_run_serves_the_site_and_starts_the_outbox_worker_and_stops_both(tmp_path):
+    """`make run` from a new shell: the site answers, a form's emails are sent by the worker, Ctrl-C ends both."""
+    import signal
+    import time
+    import urllib.request
+
+    from tests.smtp import free_port
+
+    port = free_port()
+    env = new_shell_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "media"),
+        PORT=str(port),
+        OUTBOX_INTERVAL_SECONDS="1",
+    )
+    server = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("make run did not answer within 120 s")
+        workers = subprocess.run(["pgrep", "-f", "-s", str(server.pid), "send_pending_notifications --loop"],
+                                 capture_output=True, text=True)  # fmt: skip
+        assert workers.stdout.split(), "the outbox worker is not running"
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
+        output, _ = server.communicate(timeout=30)
+    assert "Outbox worker started." in output
+    assert "Outbox worker stopped." in output
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        left = subprocess.run(["ps", "-o", "pid=,args=", "-s", str(server.pid)], capture_output=True, text=True)
+        if not left.stdout.strip():
+            break
+        time.sleep(0.5)
+    assert left.stdout.strip() == "", f"still running after make run stopped: {left.stdout}"

@@ -28,9 +28,12 @@ class Command(BaseCommand):
             return
         stop = threading.Event()
         # Finish the email in hand, then stop: systemd's SIGTERM and a terminal's Ctrl-C alike.
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write("Outbox worker started.")
         self.stdout.flush()
-        run_worker(interval=interval, stop=stop)
+        try:
+            run_worker(interval=interval, stop=stop)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         self.stdout.write("Outbox worker stopped.")
