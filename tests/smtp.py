@@ -22,7 +22,9 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
-            self.messages.append({"to": list(envelope.rcpt_tos), "content": envelope.content.decode("utf-8", "replace")})
+            self.messages.append(
+                {"to": list(envelope.rcpt_tos), "content": envelope.content.decode("utf-8", "replace")}
+            )
         return "250 Message accepted for delivery"
 
 
