@@ -9,7 +9,7 @@ export DEBUG ?= 1
 # Links in emails (the intake notice's admin link) point at the port `make run` serves.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run coordinator test lint install messages bench screenshots clean
+.PHONY: run coordinator test lint install messages bench backup restore-drill screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,17 @@ lint: $(STAMP)
 messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# A backup of the configured database and private documents into BACKUP_DIR (backups/ unless set), with a
+# manifest of counts and SHA-256 hashes; restore-drill restores the newest into a throwaway database and folder
+# and checks every count and hash. How to restore for real: README, "Backup and restore".
+backup: $(STAMP)
+	$(BIN)/python manage.py backup
+
+restore-drill: $(STAMP)
+	@latest=$$(ls -1d $${BACKUP_DIR:-backups}/*/ 2>/dev/null | sort | tail -n 1); \
+	if [ -z "$$latest" ]; then echo "No backup in $${BACKUP_DIR:-backups}/: run make backup first."; exit 2; fi; \
+	$(BIN)/python manage.py restore_drill --from "$$latest"
 
 # Public pages under gunicorn with DEBUG off, as ratios against /healthz in the same run.
 bench: $(STAMP)

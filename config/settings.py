@@ -119,9 +119,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # Database: SQLite file in the project folder unless DATABASE_URL says otherwise.
+DATABASE_URL_EFFECTIVE = env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        DATABASE_URL_EFFECTIVE,
         conn_max_age=env_int("CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
@@ -264,6 +265,10 @@ STATUS_LOOKUP_WINDOW_SECONDS = env_int("STATUS_LOOKUP_WINDOW_SECONDS", 3600)
 PHONE_MAIN = env("PHONE_MAIN", "") or env("PROGRAM_PHONE", "") or "215-555-0100"
 PHONE_PHYSICIAN = env("PHONE_PHYSICIAN", "") or "215-555-0101"
 PHONE_AFTER_HOURS = env("PHONE_AFTER_HOURS", "") or "215-555-0102"
+# Backups (manage.py backup, restore_backup, restore_drill; core/backup.py): where `make backup` writes, and
+# the tables whose rows name a private file and its SHA-256, checked file by file after a restore.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_FILE_COLUMNS = [("referrals_attachment", "file", "sha256")]
 # While the database cannot be reached, pages answer 503 with this Retry-After (seconds).
 OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 60)
 # A failed CSRF check (usually a form left open too long) gets our own 403 page.
@@ -377,7 +382,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret links in paths (records uploads, confirmations) are masked before anything is written.
+    "filters": {"redact_secret_paths": {"()": "core.log_filters.RedactSecretPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secret_paths"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.security.DisallowedHost": {"level": "ERROR"},

@@ -35,7 +35,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -133,7 +133,7 @@ def run_worker(*, interval=None, stop=None, max_passes=None, batch=100):
         else:
             wait = 0 if result.more_waiting else interval
         stop.wait(wait)
-    close_old_connections()
+    connections.close_all()  # this thread's connections end with it
     return passes
 
 

@@ -43,7 +43,7 @@ def assert_each_once(inbox, expected):
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker's connection commits, as in its own process
 def test_mail_server_down_then_up_each_email_arrives_once(smtp_settings, caplog):
     expected = submit_some()
     assert expected == 5
