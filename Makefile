@@ -9,7 +9,7 @@ export DEBUG ?= 1
 # Links in emails (the intake notice's admin link) point at the port `make run` serves.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run coordinator test lint install messages bench backup restore-drill screenshots clean
+.PHONY: run coordinator test lint install messages bench battery backup restore-drill screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ lint: $(STAMP)
 messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# The site on production-style servers (PostgreSQL cluster of its own, Redis, SeaweedFS, two gunicorns behind
+# deploy/nginx, the outbox worker) under load and faults; prints a table and fails if anything was lost.
+# BATTERY=--quick is the small run .ci/run makes. Needs Debian's nginx and PostgreSQL's server binaries.
+battery: $(STAMP)
+	@command -v nginx >/dev/null || { echo "make battery needs nginx: apt-get install -y nginx"; exit 2; }
+	$(BIN)/python -m scripts.battery $(BATTERY)
 
 # A backup of the configured database and private documents into BACKUP_DIR (backups/ unless set), with a
 # manifest of counts and SHA-256 hashes; restore-drill restores the newest into a throwaway database and folder
