@@ -1,7 +1,8 @@
 """The audit trails: the access log (who viewed, downloaded, exported or changed which submission; never a URL,
 a query string or free text) and the status page's lookups (never the date of birth tried)."""
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from referrals.models import AccessLog, StatusChange, StatusLookup
 
@@ -47,7 +48,9 @@ def record_history(*, client_ip=None, **fields):
 
 
 def change_detail(change):
-    text = f"{change.get_action_display()}: {change.from_label} → {change.to_label}"
+    """The step and its coded values, in the site's default language whatever the coordinator reads in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = f"{change.get_action_display()}: {change.from_label} → {change.to_label}"
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -181,7 +181,7 @@ def add_note(*, submission, body, by, client_ip=None):
     if not body:
         raise WorkflowError(_("A note cannot be empty."))
     note = Note.objects.create(submission=submission, body=body, author=by)
-    audit.record_change(user=by, submission=submission, detail=_("Note added"), client_ip=client_ip)
+    audit.record_change(user=by, submission=submission, detail="Note added", client_ip=client_ip)
     return note
 
 

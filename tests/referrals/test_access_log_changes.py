@@ -113,3 +113,13 @@ def test_the_access_log_admin_shows_the_detail(client, django_user_model):
     response = verified_client(boss).get("/admin/referrals/accesslog/")
     assert response.status_code == 200
     assert "Assigned: — → colleague" in response.content.decode()
+
+
+def test_the_detail_is_written_in_the_sites_language_whatever_the_coordinator_reads(coordinator):
+    from django.utils import translation
+
+    submission = make_submission()
+    with translation.override("es"):
+        workflow.transition(submission=submission, to_status="in_review", by=coordinator)
+        workflow.add_note(submission=submission, body="Nota", by=coordinator)
+    assert [row.detail for row in change_rows(submission)] == ["Status changed: New → In review", "Note added"]
