@@ -182,9 +182,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded documents: STORAGES["private"], which no URL serves. Only the
 # permission-checked download view reads them, and streams them itself: the code
 # opens, sizes and deletes files, and never asks the storage for a URL or a path.
-# By default a local folder; with S3_BUCKET set, an S3-compatible bucket.
+# By default a local folder (LOCAL_PRIVATE_STORAGE, which the tests use whatever
+# the environment says); with S3_BUCKET set, an S3-compatible bucket.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
-PRIVATE_STORAGE = {
+LOCAL_PRIVATE_STORAGE = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {
         "location": PRIVATE_MEDIA_ROOT,
@@ -192,6 +193,7 @@ PRIVATE_STORAGE = {
         "directory_permissions_mode": 0o700,
     },
 }
+PRIVATE_STORAGE = LOCAL_PRIVATE_STORAGE
 # Object storage (django-storages' S3Storage; AWS, SeaweedFS, MinIO, ...) when S3_BUCKET is set:
 #   S3_BUCKET             the bucket; create it beforehand, private (no public policy, no public ACL)
 #   S3_ENDPOINT_URL       the server for anything but AWS, e.g. http://127.0.0.1:8333 (SeaweedFS)
@@ -320,6 +322,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# A failed sign-in's form is kept by axes for the access attempts page: never the code typed (a backup code
+# typed with a wrong password still works), masked like the username.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# django-otp's own admin pages (superusers only) show devices without their secrets or backup codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Lockouts count the same client address as the rate limit and the access log (X-Forwarded-For behind
 # TRUSTED_PROXY_COUNT proxies), not the proxy's own address: else anyone could lock a coordinator out.
 AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"

@@ -22,7 +22,7 @@ def _test_settings(settings, tmp_path):
     }
     # Every test gets its own private media folder, so no file outlives it.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-    private = settings.STORAGES["private"]
+    private = settings.LOCAL_PRIVATE_STORAGE  # the folder, even when the shell has S3_BUCKET set
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": settings.PRIVATE_MEDIA_ROOT}},
@@ -98,7 +98,9 @@ def mailoutbox(_delivered_outbox):
 
 
 def pytest_terminal_summary(terminalreporter):
-    # Says plainly, at the end of `make test`, when the browser tests were skipped for want of Chromium.
+    # Says plainly, at the end of `make test`, when the browser tests or the S3 storage tests were skipped.
     from tests.browser.availability import report_missing_browser
+    from tests.s3 import report_s3_skipped
 
     report_missing_browser(terminalreporter)
+    report_s3_skipped(terminalreporter)

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from referrals.admin.two_factor import confirmed_devices
+from referrals.admin.two_factor import has_confirmed_device, match_code
 from referrals.forms.fields import MultipleFileField
 from referrals.models import RecordItem, RecordsRequest, Submission
 from referrals.services import records, workflow
@@ -21,19 +21,26 @@ def coordinators():
 
 
 class StaffLoginForm(AdminAuthenticationForm):
-    """Password, then the 6-digit code for anyone who has confirmed an authenticator.
+    """Password, then a code for anyone who has confirmed an authenticator: the app's 6 digits or a backup code.
 
     A staff member without a confirmed device signs in with the password only and
     is sent to the enrolment page; the admin stays closed until they confirm one
     (when ``OTP_REQUIRED``). A wrong code counts as a failed login for django-axes.
+    A backup code is used up as it is accepted (see ``two_factor.match_code``).
     """
 
     otp_token = forms.CharField(
         label=_("Authentication code"),
         required=False,
-        max_length=8,
-        help_text=_("The 6-digit code from your authenticator app. Leave empty if you have not set one up yet."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        max_length=20,
+        help_text=_(
+            "The 6-digit code from your authenticator app, or one of your backup codes if you do not have your "
+            "phone. Leave empty if you have not set up an authenticator yet."
+        ),
+        # No inputmode="numeric": backup codes have letters, and a phone's number pad could not type them.
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
     def clean(self):
@@ -41,16 +48,19 @@ class StaffLoginForm(AdminAuthenticationForm):
         user = self.get_user()
         if user is None:
             return cleaned
-        devices = list(confirmed_devices(user))
-        if not devices:
+        if not has_confirmed_device(user):
             return cleaned
-        token = (cleaned.get("otp_token") or "").strip()
-        device = next((d for d in devices if token and d.verify_token(token)), None)
+        device, throttled = match_code(user, cleaned.get("otp_token"))
         if device is None:
             user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
             self.user_cache = None
+            if throttled:
+                raise ValidationError(
+                    _("Too many wrong codes. Wait a few seconds, then try again."), code="throttled_token"
+                )
             raise ValidationError(
-                _("Enter the current 6-digit code from your authenticator app."), code="invalid_token"
+                _("Enter the current 6-digit code from your authenticator app, or one of your backup codes."),
+                code="invalid_token",
             )
         # django_otp's user_logged_in handler marks the session verified with this device.
         user.otp_device = device
@@ -247,20 +257,24 @@ class SubmissionWorkflowForm(forms.ModelForm):
         data = self.cleaned_data
         steps = []
         if data.get("assign_me"):
-            steps.append(lambda: workflow.assign(submission=submission, to=by, by=by))
+            steps.append(lambda: workflow.assign(submission=submission, to=by, by=by, client_ip=client_ip))
         elif "assign_to" in self.changed_data:
-            steps.append(lambda: workflow.assign(submission=submission, to=data.get("assign_to"), by=by))
+            steps.append(
+                lambda: workflow.assign(submission=submission, to=data.get("assign_to"), by=by, client_ip=client_ip)
+            )
         if data.get("contacted_now"):
-            steps.append(lambda: workflow.mark_contacted(submission=submission, by=by))
+            steps.append(lambda: workflow.mark_contacted(submission=submission, by=by, client_ip=client_ip))
         for item, state in self.record_changes():
             steps.append(
                 lambda item=item, state=state: workflow.set_record_item(
-                    submission=submission, item=item, state=state, by=by
+                    submission=submission, item=item, state=state, by=by, client_ip=client_ip
                 )
             )
         if "send_notices" in self.changed_data:  # before a status change, so "off" already holds for it
             steps.append(
-                lambda: workflow.set_status_notices(submission=submission, enabled=data.get("send_notices"), by=by)
+                lambda: workflow.set_status_notices(
+                    submission=submission, enabled=data.get("send_notices"), by=by, client_ip=client_ip
+                )
             )
         if data.get("new_status"):
             steps.append(
@@ -271,6 +285,7 @@ class SubmissionWorkflowForm(forms.ModelForm):
                     note=data.get("status_note", ""),
                     decline_reason=data.get("set_decline_reason", ""),
                     consult_date=data.get("set_consult_date"),
+                    client_ip=client_ip,
                 )
             )
         if data.get("attach_files"):
@@ -284,7 +299,7 @@ class SubmissionWorkflowForm(forms.ModelForm):
                 )
             )
         for link in data.get("revoke_links") or []:
-            steps.append(lambda link=link: records.revoke_link(records_request=link, by=by))
+            steps.append(lambda link=link: records.revoke_link(records_request=link, by=by, client_ip=client_ip))
         if data.get("request_items"):
             steps.append(
                 lambda: records.request_records(
@@ -293,10 +308,13 @@ class SubmissionWorkflowForm(forms.ModelForm):
                     audience=data["request_to"],
                     phrasing=data.get("request_phrasing", ""),
                     by=by,
+                    client_ip=client_ip,
                 )
             )
         if data.get("new_note", "").strip():
-            steps.append(lambda: workflow.add_note(submission=submission, body=data["new_note"], by=by))
+            steps.append(
+                lambda: workflow.add_note(submission=submission, body=data["new_note"], by=by, client_ip=client_ip)
+            )
         return steps
 
 

@@ -1,5 +1,5 @@
-"""The admin site coordinators use: two factors when ``OTP_REQUIRED``, an enrolment page, the dashboard, downloads
-and the FHIR export.
+"""The admin site coordinators use: two factors when ``OTP_REQUIRED``, the two-factor pages (enrolment, a new
+authenticator app, backup codes), the dashboard, downloads and the FHIR export.
 
 Installed as Django's default admin site by ``referrals.apps.CipAdminConfig``, so
 ``admin.site`` and ``@admin.register`` everywhere use it.
@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from referrals.admin import two_factor_views
 from referrals.admin.forms import StaffLoginForm
 from referrals.admin.two_factor import is_verified, needs_enrolment
 
@@ -25,7 +26,7 @@ class CipAdminSite(admin.AdminSite):
     enable_nav_sidebar = False  # the queue needs the width
 
     def has_permission(self, request):
-        """Active staff, and verified by a TOTP device whenever ``settings.OTP_REQUIRED``."""
+        """Active staff, and verified (authenticator app or backup code) whenever ``settings.OTP_REQUIRED``."""
         if not super().has_permission(request):
             return False
         return not settings.OTP_REQUIRED or is_verified(request.user)
@@ -40,8 +41,10 @@ class CipAdminSite(admin.AdminSite):
                 REDIRECT_FIELD_NAME: reverse("admin:referrals_submission_changelist"),
             }
         response = super().login(request, extra_context)
-        if request.method == "POST" and response.status_code == 302 and needs_enrolment(request):
-            return redirect("admin:otp_enrol")
+        if request.method == "POST" and response.status_code == 302:  # signed in
+            if needs_enrolment(request):
+                return redirect("admin:otp_enrol")
+            two_factor_views.after_sign_in(request)
         return response
 
     def get_urls(self):
@@ -61,6 +64,28 @@ class CipAdminSite(admin.AdminSite):
             ),
             # Reached before the session is verified, so not wrapped in admin_view:
             # the view checks for a signed-in staff member itself.
-            path("two-factor/enrol/", admin_views.otp_enrol, name="otp_enrol"),
+            path("two-factor/enrol/", two_factor_views.otp_enrol, name="otp_enrol"),
+            # The rest need a verified session: how someone who signed in with a backup code replaces a lost phone.
+            path("two-factor/", self.admin_view(two_factor_views.overview), name="two_factor"),
+            path(
+                "two-factor/authenticator/start/",
+                self.admin_view(two_factor_views.start_new_authenticator),
+                name="two_factor_start_authenticator",
+            ),
+            path(
+                "two-factor/authenticator/new/",
+                self.admin_view(two_factor_views.new_authenticator),
+                name="two_factor_new_authenticator",
+            ),
+            path(
+                "two-factor/backup-codes/make/",
+                self.admin_view(two_factor_views.new_backup_codes),
+                name="two_factor_make_backup_codes",
+            ),
+            path(
+                "two-factor/backup-codes/",
+                self.admin_view(two_factor_views.backup_codes),
+                name="two_factor_backup_codes",
+            ),
         ]
         return custom + super().get_urls()

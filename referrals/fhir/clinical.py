@@ -150,7 +150,7 @@ def sha1_base64(attachment):
             with attachment.file.open("rb") as handle:
                 for chunk in handle.chunks():
                     digest.update(chunk)
-        except (OSError, ValueError):
+        except Exception:  # OSError or ValueError on disk; botocore's own errors on object storage
             return None
         hexdigest = digest.hexdigest()
     return base64.b64encode(bytes.fromhex(hexdigest)).decode("ascii")
