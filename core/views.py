@@ -9,10 +9,10 @@ import math
 import sys
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.outages import is_outage
 from core.phones import phone_lines
 
 logger = logging.getLogger("core.outage")
@@ -94,36 +94,21 @@ def too_many_requests(request, *, window_seconds=None, lookups=False):
 
 
 def server_error(request):
-    """Django's handler500: the 503 page when the database could not be reached, else the 500 page.
+    """Django's handler500: the 503 page when the database or the document storage failed, else the 500 page.
 
     Both use nothing from the database (the error may have come from it). The
     phone lines are settings, passed here too so the pages do not depend on the
     context processors.
     """
-    if database_unavailable(sys.exc_info()[1]):
+    if is_outage(sys.exc_info()[1]):
         return service_unavailable(request)
     return render(request, "500.html", {"phones": phone_lines()}, status=500)
-
-
-def database_unavailable(exc):
-    """True when ``exc`` (or what it was raised from) says the database could not be reached or went away.
-
-    OperationalError is connection refused, a server restarting, a connection
-    cut, a lock or statement timeout: all passing, so worth a "try again" and a
-    Retry-After. InterfaceError is a connection already closed under us.
-    """
-    seen = 0
-    while exc is not None and seen < 5:
-        if isinstance(exc, (OperationalError, InterfaceError)):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
 
 
 def service_unavailable(request):
     """The 503 page: a brief outage, with Retry-After for browsers and load balancers, and the phone number."""
     retry_after = settings.OUTAGE_RETRY_AFTER_SECONDS
-    logger.warning("database unavailable: answered 503 method=%s", request.method)
+    logger.warning("a backing service is unavailable: answered 503 method=%s", request.method)
     response = render(
         request,
         "503.html",

@@ -35,7 +35,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import DatabaseError, close_old_connections, connections, transaction
+from django.db import Error as DatabaseLayerError
+from django.db import close_old_connections, connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -53,6 +54,19 @@ STALE_CLAIM = timedelta(minutes=30)
 
 # The SMTP errors that concern one message; any other OSError (refused, timed out, disconnected) is the server's.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+class Unfinished(Exception):
+    """The database failed halfway through one row: it is still claimed ("sending").
+
+    ``sent`` says whether the mail server had already accepted the email. The
+    worker settles it once the database is back: marks it sent (never sending it
+    twice), or puts it back in the queue.
+    """
+
+    def __init__(self, pk, *, sent, notification=None):
+        super().__init__(f"notification {pk} unfinished (sent={sent})")
+        self.pk, self.sent, self.notification = pk, sent, notification
 
 
 @dataclass
@@ -111,18 +125,24 @@ def run_worker(*, interval=None, stop=None, max_passes=None, batch=100):
     """Send from the outbox until ``stop`` is set: the body of ``send_pending_notifications --loop``.
 
     Each pass starts with fresh database connections where the old ones broke
-    (a database restart is waited out, not fatal). Between passes it waits
-    ``interval`` seconds, at once when a full batch left more, and longer
-    (doubling, up to a minute) while the mail server or the database is down.
+    (a database restart is waited out, not fatal) and first settles any row a
+    database failure left half-done. Between passes it waits ``interval``
+    seconds, at once when a full batch left more, and longer (doubling, up to a
+    minute) while the mail server or the database is down.
     """
     interval = settings.OUTBOX_INTERVAL_SECONDS if interval is None else interval
     stop = stop or threading.Event()
-    wait, passes = interval, 0
+    wait, passes, unfinished = interval, 0, {}
     while not stop.is_set():
         close_old_connections()
         try:
+            _settle(unfinished)
             result = send_pass(limit=batch)
-        except DatabaseError as exc:
+        except Unfinished as exc:
+            unfinished[exc.pk] = exc
+            logger.warning("outbox worker: database unavailable mid-send notification=%s", exc.pk)
+            result = Pass(server_down=True)
+        except DatabaseLayerError as exc:
             logger.warning("outbox worker: database unavailable error=%s", type(exc).__name__)
             result = Pass(server_down=True)
         passes += 1
@@ -135,6 +155,18 @@ def run_worker(*, interval=None, stop=None, max_passes=None, batch=100):
         stop.wait(wait)
     connections.close_all()  # this thread's connections end with it
     return passes
+
+
+def _settle(unfinished):
+    """Finish what a database failure interrupted: record a sent email as sent, put an unsent one back."""
+    for pk, item in list(unfinished.items()):
+        if item.sent:
+            _mark_sent(item.notification)
+        else:
+            Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
+                state=Notification.State.PENDING
+            )
+        del unfinished[pk]
 
 
 def _log_server_down(exc):
@@ -165,19 +197,28 @@ def retry_delay(attempts):
 
 
 def _send(pk, connection=None):
-    """Send one claimed row. True when the server accepted it; otherwise the exception (the row is put back)."""
-    notification = Notification.objects.select_related("submission", "records_request", "status_change").get(pk=pk)
+    """Send one claimed row. True when the server accepted it; otherwise the exception (the row is put back).
+
+    A database failure on the way raises Unfinished, so the worker can settle the row once the database is back.
+    """
+    try:
+        notification = Notification.objects.select_related("submission", "records_request", "status_change").get(pk=pk)
+        message = build_message(notification)
+    except DatabaseLayerError as exc:
+        raise Unfinished(pk, sent=False) from exc
     submission = notification.submission
     try:
-        message = build_message(notification)
         message.connection = connection
         message.send(fail_silently=False)
     except Exception as exc:  # any backend error: keep the row, record the class only
-        Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
-            state=Notification.State.PENDING,
-            last_error=type(exc).__name__[:200],
-            next_attempt_at=timezone.now() + retry_delay(notification.attempts),
-        )
+        try:
+            Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
+                state=Notification.State.PENDING,
+                last_error=type(exc).__name__[:200],
+                next_attempt_at=timezone.now() + retry_delay(notification.attempts),
+            )
+        except DatabaseLayerError as db_exc:
+            raise Unfinished(pk, sent=False) from db_exc
         logger.warning(
             "email not sent reference=%s notification=%s kind=%s error=%s",
             submission.reference,
@@ -186,15 +227,23 @@ def _send(pk, connection=None):
             type(exc).__name__,
         )
         return exc
-    with transaction.atomic():  # "sent" and its history line together
-        # A records link's token is kept only until its email is sent.
-        Notification.objects.filter(pk=pk).update(
-            state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token="", next_attempt_at=None
-        )
-        if notification.kind == Notification.Kind.STATUS_NOTICE:
-            _record_notice_in_history(notification)
+    try:
+        _mark_sent(notification)
+    except DatabaseLayerError as exc:
+        raise Unfinished(pk, sent=True, notification=notification) from exc
     logger.info("email sent reference=%s notification=%s kind=%s", submission.reference, pk, notification.kind)
     return True
+
+
+def _mark_sent(notification):
+    with transaction.atomic():  # "sent" and its history line together
+        # A records link's token is kept only until its email is sent.
+        marked = Notification.objects.filter(pk=notification.pk, state=Notification.State.SENDING).update(
+            state=Notification.State.SENT, sent_at=timezone.now(), last_error="", link_token="", next_attempt_at=None
+        )
+        # Once only: settling a row whose first "sent" did commit (the reply was lost) adds no second line.
+        if marked and notification.kind == Notification.Kind.STATUS_NOTICE:
+            _record_notice_in_history(notification)
 
 
 def _record_notice_in_history(notification):

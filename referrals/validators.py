@@ -3,6 +3,7 @@ Validators for the public forms: NPI numbers, uploaded files and their names.
 
 Each raises ``ValidationError`` with a ``code`` so tests and templates can tell
 the reasons apart. Messages name the file (sanitized), never its content.
+What a file's structure must be (beyond its first bytes) is in ``file_structure``.
 """
 
 import re
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from referrals.file_structure import check_structure
 
 # The types we accept, decided by the file's first bytes (never its name or the
 # browser's content type), with the extension we store them under.
@@ -122,7 +125,11 @@ def detect_type(uploaded) -> str | None:
 
 
 def validate_upload(uploaded) -> str:
-    """Check one uploaded file. Return its detected MIME type."""
+    """Check one uploaded file. Return its detected MIME type.
+
+    The first bytes decide the type; then the file must open as that type
+    (``file_structure``), so a file that only starts like a PDF or a photo is refused.
+    """
     validate_file_name(uploaded.name)
     shown = display_name(uploaded.name)
     if uploaded.size == 0:
@@ -147,4 +154,5 @@ def validate_upload(uploaded) -> str:
             % {"name": shown},
             code="file_type",
         )
+    check_structure(uploaded, mime, shown)
     return mime

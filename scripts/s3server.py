@@ -137,8 +137,10 @@ def _die_with_parent():
 class SeaweedS3:
     """Start with ``start()`` (or ``with``), which returns an ``S3Endpoint``; ``stop()`` is safe to call twice."""
 
-    def __init__(self, *, bucket=DEFAULT_BUCKET, weed=None, start_timeout=START_TIMEOUT):
+    def __init__(self, *, bucket=DEFAULT_BUCKET, weed=None, start_timeout=START_TIMEOUT, capacity_mb=512):
+        """``capacity_mb``: room for data, as 16 volumes (a test writes kilobytes; the battery, gigabytes)."""
         self.bucket = bucket
+        self.volume_size_mb = max(capacity_mb // 16, 32)
         self.weed = Path(weed) if weed else find_weed()
         self.start_timeout = start_timeout
         self.endpoint = None
@@ -214,7 +216,7 @@ class SeaweedS3:
             f"-ip.bind={HOST}",
             f"-master.port={master}",
             f"-master.port.grpc={master_grpc}",
-            "-master.volumeSizeLimitMB=32",  # small volumes: a test writes kilobytes
+            f"-master.volumeSizeLimitMB={self.volume_size_mb}",  # 16 of them; full volumes refuse writes
             f"-volume.port={volume}",
             f"-volume.port.grpc={volume_grpc}",
             "-volume.max=16",

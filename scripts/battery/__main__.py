@@ -75,7 +75,8 @@ def run(plan, workdir, stack):
     stack.callback(pg.stop)
     redis = Redis(workdir).start()
     stack.callback(redis.stop)
-    s3 = stack.enter_context(SeaweedS3())
+    # Room for everything the senders upload (full run: up to 50 x 60 s of 1-5 MB PDFs).
+    s3 = stack.enter_context(SeaweedS3(capacity_mb=16 * 1024))
     mail = MailServer()
     mail.set("up")
     stack.callback(mail.stop)

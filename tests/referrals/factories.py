@@ -4,6 +4,7 @@ Plain functions and constants only: fixtures live in ``conftest.py`` and
 ``coordinator_fixtures.py``, which may import from here (never the other way round).
 """
 
+import io
 import secrets
 from datetime import date
 
@@ -19,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
+from pypdf import PdfWriter
 
 from referrals.models import Attachment, RecordItem, Submission
 from referrals.roles import COORDINATORS_GROUP, coordinator_permissions
@@ -26,9 +29,30 @@ from referrals.services.intake import new_reference
 
 # --- Files --------------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+
+def pdf_bytes(pages=1, *, password=None):
+    """A real PDF of blank pages, as pypdf writes it (optionally opened only with ``password``)."""
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    if password is not None:
+        writer.encrypt(password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(format="PNG", size=(4, 3), **options):
+    """A real image of one colour, as Pillow saves it: saving it again gives the same bytes (nothing to remove)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format=format, **options)
+    return out.getvalue()
+
+
+# Real files, the smallest that open: uploads are checked by their structure, not only their first bytes.
+PDF = pdf_bytes()
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG", quality=95)
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 60
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 

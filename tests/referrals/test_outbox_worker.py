@@ -143,3 +143,31 @@ def test_the_command_loops_until_sigterm_and_then_exits_cleanly(smtp_settings, c
     assert capsys.readouterr().out.splitlines() == ["Outbox worker started.", "Outbox worker stopped."]
     assert signal.getsignal(signal.SIGTERM) == before  # the test process's own handler is back
     assert_each_once(inbox, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fails", ["before sending", "after the server took it"])
+def test_a_database_failure_mid_send_is_settled_without_losing_or_repeating_the_email(
+    smtp_settings, monkeypatch, fails
+):
+    """The database goes away in the middle of one email (as in a restart): the worker settles it when it is back."""
+    from django.db import InterfaceError
+
+    from referrals import notifications
+
+    intake.submit(form=valid_form(ExistingPatientForm, existing_patient_data(contact_email="")))
+    target = "build_message" if fails == "before sending" else "_mark_sent"
+    real, calls = getattr(notifications, target), {"n": 0}
+
+    def once_broken(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise InterfaceError("connection already closed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, target, once_broken)
+    with smtp_server(smtp_settings) as inbox:
+        # Pass 1 is interrupted; pass 2 settles the row (sent, or back in the queue) and sends what is left.
+        run_worker(interval=0, max_passes=3)
+    assert calls["n"] == 2  # interrupted once, then done once
+    assert_each_once(inbox, 1)

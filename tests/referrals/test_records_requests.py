@@ -275,7 +275,7 @@ def test_every_upload_rule_applies(
 
 
 def test_size_and_count_limits_apply(client, coordinator, mailoutbox, django_capture_on_commit_callbacks, settings):
-    settings.UPLOAD_MAX_BYTES = 100
+    settings.UPLOAD_MAX_BYTES = len(PDF) + 100  # a real PDF fits; PDF + 200 bytes does not
     settings.UPLOAD_MAX_FILES = 2
     submission = new_referral()
     _request, path, _message = requested(submission, coordinator, mailoutbox, django_capture_on_commit_callbacks)

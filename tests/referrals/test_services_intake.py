@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from core.outages import ServiceUnavailable
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
 from referrals.models import Attachment, Notification, RecordItem, Submission, private_storage
 from referrals.services import intake
@@ -74,7 +75,7 @@ def test_failure_saving_the_third_attachment_leaves_no_row_and_no_file(settings)
             raise OSError("disk full")
         return original_save(name, content, max_length=max_length)
 
-    with mock.patch.object(storage, "save", side_effect=failing_save), pytest.raises(OSError):
+    with mock.patch.object(storage, "save", side_effect=failing_save), pytest.raises(ServiceUnavailable):
         intake.submit(form=form, files=form.cleaned_data["documents"])
     assert calls["n"] == 3
     assert not Submission.objects.exists()
@@ -102,7 +103,7 @@ def test_a_file_written_halfway_when_the_disk_fills_is_removed(settings):
             raise OSError(28, "No space left on device")
         return original_save(name, content)
 
-    with mock.patch.object(storage, "_save", side_effect=partial_save), pytest.raises(OSError):
+    with mock.patch.object(storage, "_save", side_effect=partial_save), pytest.raises(ServiceUnavailable):
         intake.submit(form=form, files=form.cleaned_data["documents"])
     assert calls["n"] == 3
     assert not Submission.objects.exists()
@@ -117,6 +118,24 @@ def test_failure_after_files_are_written_removes_them(settings):
         pytest.raises(RuntimeError),
     ):
         intake.submit(form=form, files=form.cleaned_data["documents"])
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_form_sent_while_the_storage_fails_gets_the_503_page_and_saves_nothing(settings, client):
+    """A full disk or a failing bucket is an outage: the designed 503 with Retry-After, never the 500 page."""
+    from django.test import Client
+    from django.urls import reverse
+
+    storage = private_storage()
+    with mock.patch.object(storage, "_save", side_effect=OSError(28, "No space left on device")):
+        response = Client(raise_request_exception=False).post(
+            reverse("referrals:second_opinion"), {**second_opinion_data(), "documents": [upload("scan.pdf")]}
+        )
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(settings.OUTAGE_RETRY_AFTER_SECONDS)
+    assert "We are briefly unavailable" in response.content.decode()
     assert not Submission.objects.exists()
     assert stored_files(settings) == []
 
