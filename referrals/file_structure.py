@@ -28,9 +28,6 @@ from PIL import Image
 from pypdf import PasswordType, PdfReader, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError
 
-DEFAULT_MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo: more than any phone takes today
-DEFAULT_MAX_PDF_PAGES = 500
-
 # The Pillow reader tried for each type we accept (no other reader gets a go at the
 # file), and the formats it may report: phones often save JPEGs with a second,
 # smaller picture inside (MPO), still a JPEG to everyone who opens it.
@@ -62,7 +59,7 @@ def check_structure(uploaded, mime: str, shown: str) -> None:
 
 
 def max_image_pixels() -> int:
-    return getattr(settings, "UPLOAD_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)
+    return settings.UPLOAD_MAX_IMAGE_PIXELS
 
 
 def decode_image(uploaded, mime: str, shown: str):
@@ -122,7 +119,7 @@ def _image_too_big(shown):
 
 
 def max_pdf_pages() -> int:
-    return getattr(settings, "UPLOAD_MAX_PDF_PAGES", DEFAULT_MAX_PDF_PAGES)
+    return settings.UPLOAD_MAX_PDF_PAGES
 
 
 def _check_pdf(uploaded, shown):

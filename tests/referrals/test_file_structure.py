@@ -409,3 +409,20 @@ def test_a_damaged_real_file_is_accepted_or_refused_never_an_unexpected_error(sa
         validate_upload(upload("file.pdf", damaged))
     except ValidationError as error:
         assert error.code in REFUSALS
+
+
+def test_an_aes_encrypted_pdf_that_opens_without_a_password_is_accepted_and_one_that_needs_one_is_not():
+    """Lab portals send AES-256 PDFs that open without a password (pypdf decrypts them with cryptography)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    def aes(password):
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(2))))
+        writer.encrypt(user_password=password, owner_password="owner-only", algorithm="AES-256")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    assert validate_upload(upload("lab-results.pdf", aes(""))) == "application/pdf"
+    assert "password-protected" in refused(aes("secret"), "locked.pdf").messages[0]
