@@ -21,8 +21,10 @@ import math
 import uuid
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import ExifTags, ImageOps
 
+from core.backup import walk
 from core.outages import ServiceUnavailable
 from referrals.file_structure import decode_image
 from referrals.models import Attachment, StatusChange, private_storage
@@ -99,6 +101,31 @@ def remove_files(names):
             private_storage().delete(name)
         except Exception:  # OSError on disk; botocore's errors (not OSErrors) on object storage
             logger.warning("could not remove an uploaded file after a failed save", exc_info=True)
+
+
+def remove_orphans(*, older_than):
+    """Delete stored documents that no row names, written more than ``older_than`` (a timedelta) ago.
+
+    A process killed between writing a document and committing its row (a
+    SIGKILL, a machine lost) leaves the file behind with no one to remove it;
+    this sweep (``manage.py remove_orphan_files``, hourly in production) does.
+    The age guard leaves alone files whose request may still be committing.
+    Returns the names removed.
+    """
+    storage = private_storage()
+    cutoff = timezone.now() - older_than
+    names = walk(storage, "documents")
+    named = set()
+    for start in range(0, len(names), 500):
+        batch = names[start : start + 500]
+        named.update(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+    removed = []
+    for name in names:
+        if name not in named and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            removed.append(name)
+    logger.info("orphan documents removed count=%d", len(removed))
+    return removed
 
 
 def _digests(chunks):
