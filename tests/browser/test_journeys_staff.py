@@ -201,6 +201,13 @@ def test_journey_5_coordinator_works_the_urgent_referral(page, new_context, prog
     staff.get_by_label("Consult date").fill(consult.isoformat())
     save()
 
+    # The outbox worker (its own process in production, never the request) sends the status notices and records
+    # each in the history; the page shows them once reloaded.
+    from referrals.notifications import send_pending
+
+    send_pending()
+    staff.reload()
+
     # The history shows each step, in the admin and in the database.
     urgent.refresh_from_db()
     assert urgent.status == Submission.Status.ACCEPTED
@@ -290,11 +297,32 @@ def test_first_sign_in_sets_up_the_authenticator(page, transactional_db, setting
     page.get_by_label("6-digit code").fill(current_code(device))
     page.get_by_role("button", name="Confirm").click()
 
-    expect(page).to_have_url(re.compile(r"/admin/$"))
+    # Ten backup codes, shown once: each signs in once when the phone is lost.
+    expect(page).to_have_url(re.compile(r"/admin/two-factor/backup-codes/"))
     device.refresh_from_db()
     assert device.confirmed
-    page.get_by_role("link", name="Intake queue").first.click()
+    codes = page.locator(".cip-backup-codes li").all_inner_texts()
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert_no_axe_violations(page, "backup codes, shown once")
+    page.get_by_role("link", name=re.compile("I have saved my codes")).click()
     expect(page).to_have_url(re.compile(r"/admin/referrals/submission/"))
+    page.goto("/admin/two-factor/backup-codes/")
+    assert not any(code in page.content() for code in codes)  # never shown again
+
+    # The two-factor page, reached from the user tools on every admin page.
+    page.get_by_role("link", name="Two-factor sign-in").click()
+    expect(page).to_have_url(re.compile(r"/admin/two-factor/$"))
+    assert_no_axe_violations(page, "two-factor page")
+
+    # A lost phone: sign in again with a backup code instead of the 6-digit code.
+    page.context.clear_cookies()
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authentication code").fill(codes[0])
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    expect(page.locator(".messagelist").filter(has_text="backup code")).to_contain_text("You have 9 backup codes left")
 
 
 def test_forms_work_without_javascript(new_context, live_server, transactional_db):

@@ -113,7 +113,7 @@ def test_an_image_over_the_pixel_cap_is_refused_before_decoding(settings):
 
 
 def test_the_pixel_cap_defaults_to_40_megapixels(settings):
-    del settings.UPLOAD_MAX_IMAGE_PIXELS
+    assert settings.UPLOAD_MAX_IMAGE_PIXELS == 40_000_000  # config/settings.py's default (no environment here)
     assert refused(png_declaring(8000, 5001), "big.png").code == "image_too_big"
     error = refused(png_declaring(8000, 5001), "big.png")
     assert "more than 40 million pixels" in error.messages[0]
@@ -191,7 +191,7 @@ def test_pages_are_counted_not_taken_from_the_declared_count(settings):
 
 
 def test_the_page_cap_defaults_to_500(settings):
-    del settings.UPLOAD_MAX_PDF_PAGES
+    assert settings.UPLOAD_MAX_PDF_PAGES == 500  # config/settings.py's default (no environment here)
     assert refused(pdf_bytes(501), "long.pdf").code == "pdf_too_many_pages"
 
 
