@@ -16,7 +16,7 @@ def test_public_page_is_accessible_in_english(page, program_content, name, path,
 def _error_pages(language, settings):
     """The HTML of the error pages a visitor can meet, rendered by the app itself: {name: (status, html)}."""
     from django.template.loader import render_to_string
-    from django.test import Client
+    from django.test import Client, RequestFactory
     from django.utils import translation
 
     prefix = "" if language == "en" else "/es"
@@ -32,6 +32,12 @@ def _error_pages(language, settings):
         responses["rate-limited"] = Client().post(f"{prefix}/existing-patients/message/", {})
         pages = {name: (response.status_code, response.content) for name, response in responses.items()}
         pages["server-error"] = (500, render_to_string("500.html", {"program_phone": "215-555-0100"}).encode())
+        # The outage page as the handler serves it (a view raising the database's OperationalError).
+        from core.views import service_unavailable
+
+        request = RequestFactory().get(f"{prefix}/")
+        request.LANGUAGE_CODE = language
+        pages["unavailable"] = (503, service_unavailable(request).content)
     return pages
 
 
@@ -45,9 +51,9 @@ def _serve(status, html):
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_error_pages_are_accessible(page, program_content, settings, language):
-    """403, 400, 413, 405, 429 and 500: served at a stand-in URL of the live server, so the site's CSS loads."""
+    """403, 400, 413, 405, 429, 500 and 503: served at a stand-in URL of the live server, so the site's CSS loads."""
     pages = _error_pages(language, settings)
-    assert [status for status, _html in pages.values()] == [403, 400, 413, 405, 429, 500]
+    assert [status for status, _html in pages.values()] == [403, 400, 413, 405, 429, 500, 503]
     for name, (status, html) in pages.items():
         page.set_viewport_size({"width": 1280, "height": 900})
         page.route("**/error-preview/", _serve(status, html))

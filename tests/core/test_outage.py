@@ -34,12 +34,12 @@ def database_down():
     connection.settings_dict.update(saved)
 
 
-def _assert_designed_503(response, settings):
+def _assert_designed_503(response, settings, heading="We are briefly unavailable"):
     assert response.status_code == 503
     assert response["Retry-After"] == str(settings.OUTAGE_RETRY_AFTER_SECONDS)
     assert response["Cache-Control"] == "no-store"
     html = response.content.decode()
-    assert "We are briefly unavailable" in html
+    assert heading in html
     assert settings.PHONE_MAIN in html
     assert "Something went wrong" not in html  # not the 500 page
     assert "OperationalError" not in html and "127.0.0.1" not in html
@@ -50,9 +50,11 @@ def _assert_designed_503(response, settings):
 @pytest.mark.parametrize("path", ["/", "/es/", "/studies/"])
 def test_pages_answer_the_designed_503_while_the_database_is_down(database_down, settings, path):
     response = Client(raise_request_exception=False).get(path)
-    _assert_designed_503(response, settings)
-    if path.startswith("/es/"):
-        assert "Estamos brevemente fuera de servicio" in response.content.decode()
+    spanish = path.startswith("/es/")
+    _assert_designed_503(
+        response, settings, "Estamos brevemente fuera de servicio" if spanish else "We are briefly unavailable"
+    )
+    assert f'<html lang="{"es" if spanish else "en"}">' in response.content.decode()
 
 
 @pytest.mark.postgres
