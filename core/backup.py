@@ -22,6 +22,7 @@ does both into a throwaway database and folder and removes them afterwards.
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -291,8 +292,6 @@ class _raw_connection:
 
 def _libpq_env(database):
     """The environment pg_dump and pg_restore read their connection from (no password on a command line)."""
-    import os
-
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     for key, variable in (("NAME", "PGDATABASE"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD"),
                           ("HOST", "PGHOST"), ("PORT", "PGPORT")):  # fmt: skip
