@@ -10,7 +10,7 @@ import secrets
 import time
 from collections import Counter
 
-from scripts.battery.traffic import CSRF_RE, FORM_TOKEN_RE, REFERENCE_RE, Session, Stats, sign_in
+from scripts.battery.traffic import CSRF_RE, FORM_TOKEN_RE, Session, Stats, sign_in
 
 
 def integrity(sent, s3):
@@ -202,8 +202,3 @@ def across_servers(apps, accounts):
 def _token(html):
     match = FORM_TOKEN_RE.search(html)
     return match.group(1) or match.group(2)
-
-
-def reference_in(html):
-    match = REFERENCE_RE.search(html)
-    return match.group(0) if match else ""

@@ -3,6 +3,9 @@
 Each is a thread with its own HTTP session through nginx. A sender that gets no confirmation (a 502 while an
 app server dies, the 503 while the database restarts, a dropped connection) sends the same form again with
 the same one-time form token, as a person pressing Send again would; the form token makes that safe.
+
+`random`, not `secrets`: a seeded, repeatable choice of forms, files and pauses. Every token the simulated
+people send (form token, CSRF, TOTP) comes from the server or django-otp, never from here.
 """
 
 import hashlib
