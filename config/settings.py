@@ -155,6 +155,13 @@ else:
         }
     }
 
+# Public content pages: anonymous readers get a copy from the cache (core.page_cache) for at most this many
+# seconds; staff saving content refreshes every copy at once. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
+# The coordinators' queue counts rows exactly up to this many; past it, on PostgreSQL, it shows the planner's
+# estimate ("about 1,000,000"), since an exact count of a million rows takes longer than the page itself.
+QUEUE_EXACT_COUNT_LIMIT = env_int("QUEUE_EXACT_COUNT_LIMIT", 10000)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
