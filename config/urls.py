@@ -7,15 +7,15 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from core.language_offer import choose_language
 from programs import views as program_views
 from programs.sitemaps import sitemaps
 
 urlpatterns = [
     path("robots.txt", program_views.robots_txt, name="robots_txt"),
     path("", include("core.icons")),  # /favicon.ico, /apple-touch-icon.png...
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("language/<str:code>/", choose_language, name="choose_language"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
 ]

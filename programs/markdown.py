@@ -1,5 +1,7 @@
 """Markdown from the database, rendered and then sanitized: the only way stored text becomes HTML."""
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from django.conf import settings
@@ -33,8 +35,12 @@ def _site_link_in(language):
     return attribute_filter
 
 
+@lru_cache(maxsize=1024)
 def render_markdown(text, language=None):
     """Return safe HTML for ``text``: Markdown rendered, then cleaned against an allow-list.
+
+    Each text is rendered once per process and language, then remembered: a saved
+    change is a new text, so it is rendered anew on its first reading.
 
     Raw HTML in the source is not trusted: anything outside the allow-list is
     removed (``<script>`` with its content), as are ``on*=`` attributes and

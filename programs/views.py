@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from core.page_cache import cached_page
+
 from .forms import StudyFilterForm
 from .models import FAMILY_TOPICS, Page, Program, Story, Study, Therapy, Video
 
@@ -18,6 +20,7 @@ def _family_pages():
 
 
 @require_safe
+@cached_page
 def home(request):
     context = {
         "program": _program(),
@@ -31,17 +34,20 @@ def home(request):
 
 
 @require_safe
+@cached_page
 def therapy_list(request):
     return render(request, "programs/therapy_list.html", {"therapies": Therapy.objects.published()})
 
 
 @require_safe
+@cached_page
 def therapy_detail(request, slug):
     therapy = get_object_or_404(Therapy.objects.published(), slug=slug)
     return render(request, "programs/therapy_detail.html", {"therapy": therapy})
 
 
 @require_safe
+@cached_page
 def study_list(request):
     form = StudyFilterForm(request.GET)
     studies = Study.objects.published().recruiting_first()
@@ -62,34 +68,40 @@ def study_list(request):
 
 
 @require_safe
+@cached_page
 def study_detail(request, nct_number):
     study = get_object_or_404(Study.objects.published(), nct_number=nct_number.upper())
     return render(request, "programs/study_detail.html", {"study": study})
 
 
 @require_safe
+@cached_page
 def story_list(request):
     return render(request, "programs/story_list.html", {"stories": Story.objects.published()})
 
 
 @require_safe
+@cached_page
 def story_detail(request, slug):
     story = get_object_or_404(Story.objects.published(), slug=slug)
     return render(request, "programs/story_detail.html", {"story": story})
 
 
 @require_safe
+@cached_page
 def video_list(request):
     return render(request, "programs/video_list.html", {"videos": Video.objects.published()})
 
 
 @require_safe
+@cached_page
 def video_detail(request, slug):
     video = get_object_or_404(Video.objects.published(), slug=slug)
     return render(request, "programs/video_detail.html", {"video": video})
 
 
 @require_safe
+@cached_page
 def what_to_expect(request, audience):
     if audience not in (Page.Key.FAMILIES, Page.Key.PHYSICIANS):
         raise Http404
@@ -99,6 +111,7 @@ def what_to_expect(request, audience):
 
 
 @require_safe
+@cached_page
 def family_page(request, key):
     """An answer to what families ask before they call: cost, travel, interpreters, hours."""
     if key not in FAMILY_TOPICS:
@@ -109,6 +122,7 @@ def family_page(request, key):
 
 
 @require_safe
+@cached_page
 def contact(request):
     page = get_object_or_404(Page.objects.published(), key=Page.Key.EXISTING_PATIENTS)
     program = Program.objects.published().only("contact_email").first()

@@ -37,6 +37,9 @@ def _isolated_cache_and_language(settings):
     # A private in-memory cache per test, so rate-limit counters never leak between tests.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cip-tests"}}
     cache.clear()
+    # Content pages are rendered afresh in every test that reads them; tests/programs/test_page_cache.py turns the
+    # page cache on and checks what it serves and when it refreshes.
+    settings.PAGE_CACHE_SECONDS = 0
     # A request to /es/ leaves Spanish active in the test thread: start and end in English.
     translation.activate("en")
     yield

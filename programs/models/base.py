@@ -7,6 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from core import page_cache
 from programs.placeholders import placeholder_in
 from programs.translated import translated_fields
 
@@ -25,7 +26,23 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(published=True)
 
 
-class Content(models.Model):
+class RefreshesPublicPages(models.Model):
+    """A row the public pages show: saving or deleting it refreshes the cached pages (core.page_cache)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        page_cache.refresh_after_commit()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        page_cache.refresh_after_commit()
+        return deleted
+
+
+class Content(RefreshesPublicPages):
     """A row of public content: published or not, with a note for staff the public never sees.
 
     A published row may not hold a staff placeholder (``programs.placeholders``)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.placeholders import placeholder_in
 
-from .base import Content, markdown_help
+from .base import Content, RefreshesPublicPages, markdown_help
 
 
 class Program(Content):
@@ -59,7 +59,7 @@ class Program(Content):
         return "" if placeholder_in(self.contact_email) else self.contact_email
 
 
-class Highlight(models.Model):
+class Highlight(RefreshesPublicPages):
     """A fact about the program, with the source that backs it."""
 
     program = models.ForeignKey(

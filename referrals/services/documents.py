@@ -43,6 +43,8 @@ def store_files(submission, files, written, *, source=Attachment.Source.FORM, re
     history row, in the caller's transaction, naming it by its position among the
     submission's documents (a file name can contain a patient's name).
     """
+    if not files:
+        return []
     attachments = []
     position = submission.attachments.count()
     for uploaded in files:

@@ -34,13 +34,11 @@ def submit(*, form, files=(), language="en"):
     """Store what a valid intake form carries, exactly once per form token; return the Submission.
 
     A replayed token (a double click, a reload, two POSTs at once) returns the
-    submission the first one made.
+    submission the first one made. The token column is unique, so the insert
+    itself finds a replay: the view looks the token up once, before validating,
+    and this function looks again only when the insert was refused.
     """
     form_token = form.cleaned_data["form_token"]
-    existing = selectors.submission_for_form_token(form_token)
-    if existing is not None:
-        return existing
-
     written = []  # storage names of files saved so far, removed if anything fails
     try:
         with transaction.atomic():
@@ -84,9 +82,9 @@ def _create_submission(*, form, language):
                 submission.save(force_insert=True)
             return submission
         except IntegrityError:
-            submission.pk = None
             if Submission.objects.filter(form_token=submission.form_token).exists():
                 raise  # a replay, not a reference collision: the caller returns the other one
+            submission.pk = None
             # Otherwise a reference collision (one in billions): try another.
     raise IntegrityError("could not find a free reference number")
 

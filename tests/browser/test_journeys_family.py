@@ -101,7 +101,7 @@ def test_journey_2_parent_on_a_phone_in_spanish(page, program_content):
     page.set_viewport_size(MOBILE)
     page.goto("/")
     _open_menu_if_collapsed(page, "en")
-    page.get_by_role("banner").get_by_role("button", name="Español").click()
+    page.get_by_role("banner").get_by_role("link", name="Español").click()
     page.wait_for_url(re.compile(r"/es/$"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
 

@@ -18,7 +18,7 @@ def test_language_switch_is_visible_and_works_on_a_phone_without_the_menu(page, 
     toggle = page.get_by_role("button", name="Show or hide the menu")
     expect(toggle).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "false")
-    switch = page.get_by_role("banner").get_by_role("button", name="Español")
+    switch = page.get_by_role("banner").get_by_role("link", name="Español")
     expect(switch).to_be_visible()
     box = switch.bounding_box()
     assert box["x"] + box["width"] <= MOBILE["width"] and box["height"] >= 24

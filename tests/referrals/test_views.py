@@ -5,7 +5,9 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -38,6 +40,26 @@ def test_form_page_renders_without_queries(client, url_name, django_assert_num_q
     assert 'name="csrfmiddlewaretoken"' in html
     assert 'enctype="multipart/form-data"' in html
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+# A valid POST without files: one form-token lookup; the Submission (with its reference in a savepoint, so a
+# collision can be retried), the form's CHECK constraint on urgency (the referral form asks it), the records
+# checklist and the outbox rows, in one transaction. No email is sent in the request.
+POST_QUERIES = {"refer": 11, "second_opinion": 8, "existing_patient": 8}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_a_valid_post_runs_a_fixed_number_of_queries_and_one_token_lookup(
+    client, url_name, django_assert_num_queries, mailoutbox
+):
+    with django_assert_num_queries(POST_QUERIES[url_name]), CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse(f"referrals:{url_name}"), FORMS[url_name]())
+    assert response.status_code == 302
+    token_lookups = [q["sql"] for q in queries.captured_queries if '"form_token" =' in q["sql"] and "SELECT" in q["sql"]]
+    assert len(token_lookups) == 1
+    assert Submission.objects.count() == 1
+    assert len(mailoutbox.undelivered()) == 0  # nothing sent while the family waited for the page
 
 
 @pytest.mark.django_db

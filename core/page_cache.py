@@ -1,0 +1,121 @@
+"""Public content pages served from the configured cache to anonymous readers.
+
+A content page is the same for every reader who has no session: it depends on
+the address, the language, the language offer (core.language_offer) and the
+content staff publish. ``cached_page`` keeps each such page under a key made of
+those, plus two versions:
+
+- the content version, a random token replaced whenever content is saved or
+  deleted (``refresh_after_commit``, called by the content models' ``save`` and
+  ``delete``), so every worker on every host sees new content at once;
+- the release, a fingerprint of the templates, translations, static files and
+  phone numbers this process serves, so a deploy never serves pages rendered by
+  the one before it.
+
+A response is stored only if it is a plain 200 that sets no cookie and does not
+vary on cookies: if a page ever starts carrying a CSRF token (which sets a
+cookie), it simply stops being cached instead of handing one reader's token to
+the next. Readers with a session or a pending message (a coordinator, a family
+just back from a form) always get a fresh page.
+"""
+
+import hashlib
+import secrets
+from functools import lru_cache, wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from core.language_offer import language_to_offer
+
+VERSION_KEY = "page-cache:content-version"
+# Response headers a view sets that a copy must keep (the middleware adds the rest on every request).
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link")
+
+
+def refresh():
+    """Make every stored page stale, on every worker (a new content version)."""
+    cache.set(VERSION_KEY, secrets.token_hex(8), None)
+
+
+def refresh_after_commit():
+    """``refresh`` once the current transaction commits (a page rendered before then may hold the old content)."""
+    transaction.on_commit(refresh)
+
+
+def _content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+@lru_cache(maxsize=1)
+def release():
+    """A fingerprint of what this process renders pages with, besides the database."""
+    digest = hashlib.sha256()
+    sources = []
+    for directory in [*settings.TEMPLATES[0]["DIRS"], *settings.LOCALE_PATHS]:
+        sources += sorted(p for p in Path(directory).rglob("*") if p.suffix in {".html", ".mo", ".txt"})
+    for path in sources:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+    for name in ("PHONE_MAIN", "PHONE_PHYSICIAN", "PHONE_AFTER_HOURS", "SITE_URL"):
+        digest.update(f"{name}={getattr(settings, name, '')}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _private(request):
+    """The reader has a session or a message waiting: their page may differ from everyone else's."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES
+
+
+def _page_key(request, version):
+    address = request.build_absolute_uri()
+    parts = [release(), version, translation.get_language(), language_to_offer(request) or "-", address]
+    return "page-cache:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _storable(response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "Cookie" not in response.get("Vary", "")
+    )
+
+
+def cached_page(view):
+    """Serve ``view``'s page from the cache to readers without a session; store what it renders for them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        timeout = settings.PAGE_CACHE_SECONDS
+        if not timeout or request.method not in ("GET", "HEAD") or _private(request):
+            return view(request, *args, **kwargs)
+        key = _page_key(request, _content_version())
+        stored = cache.get(key)
+        if stored is not None:
+            content, headers = stored
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+        else:
+            response = view(request, *args, **kwargs)
+            if _storable(response):
+                headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+                cache.set(key, (response.content, headers), timeout)
+        # The page differs by language offer, which follows the browser's language.
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+    return wrapper

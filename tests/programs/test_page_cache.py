@@ -1,0 +1,201 @@
+"""Content pages: no cookie for anonymous readers, served from the cache after the first, fresh after staff save."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.forms import BooleanField
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core import page_cache
+from programs import markdown
+from programs.models import Highlight, Program, Therapy
+
+pytestmark = pytest.mark.django_db
+
+CONTENT_PAGES = [
+    "/",
+    "/es/",
+    "/studies/",
+    "/studies/?status=recruiting&age=8",
+    "/therapies/",
+    "/therapies/car-t-cell-therapy/",
+    "/es/therapies/car-t-cell-therapy/",
+    "/stories/",
+    "/videos/",
+    "/what-to-expect/families/",
+    "/families/travel/",
+    "/existing-patients/",
+]
+
+
+@pytest.fixture
+def cached(settings, content):
+    settings.PAGE_CACHE_SECONDS = 3600
+    return content
+
+
+def _get(client, path, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    return response, len(queries)
+
+
+@pytest.mark.parametrize("path", CONTENT_PAGES)
+def test_an_anonymous_reader_gets_no_cookie_and_the_next_one_a_stored_copy(client, cached, path):
+    first, first_queries = _get(client, path)
+    assert first.status_code == 200
+    assert not first.cookies  # no csrftoken: nothing on the page needs one
+    assert "Cookie" not in first.get("Vary", "")
+    assert first_queries > 0
+
+    again, again_queries = _get(client, path)
+    assert again.status_code == 200
+    assert again_queries == 0  # from the cache: not one query
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert not again.cookies
+    # The middleware still runs on a stored page: the security headers are there.
+    assert "Content-Security-Policy" in again and again["X-Content-Type-Options"] == "nosniff"
+
+
+def test_english_spanish_and_the_offer_are_kept_apart(client, cached):
+    english = client.get("/therapies/").content.decode()
+    offered = client.get("/therapies/", HTTP_ACCEPT_LANGUAGE="es-MX").content.decode()
+    spanish = client.get("/es/therapies/").content.decode()
+    assert 'class="language-offer"' not in english and '<html lang="en">' in english
+    assert 'class="language-offer"' in offered and '<html lang="en">' in offered
+    assert '<html lang="es">' in spanish
+    # Each again, from the cache, as it was.
+    assert client.get("/therapies/").content.decode() == english
+    assert client.get("/therapies/", HTTP_ACCEPT_LANGUAGE="es-MX").content.decode() == offered
+    assert client.get("/es/therapies/").content.decode() == spanish
+    # A visitor who chose a language gets no offer, whatever the browser says.
+    client.cookies["django_language"] = "en"
+    assert 'class="language-offer"' not in client.get("/therapies/", HTTP_ACCEPT_LANGUAGE="es-MX").content.decode()
+
+
+def _admin_form_data(model, obj, user):
+    """What the admin's change form for ``obj`` posts when saved unchanged."""
+    request = RequestFactory().get("/")
+    request.user = user
+    form = admin.site._registry[model].get_form(request, obj)(instance=obj)
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if isinstance(field, BooleanField):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+def test_saving_content_in_the_admin_refreshes_the_stored_page(
+    client, cached, django_user_model, settings, django_capture_on_commit_callbacks
+):
+    therapy = Therapy.objects.get(slug="car-t-cell-therapy")
+    path = "/therapies/car-t-cell-therapy/"
+    reader = client.__class__()
+    assert "A rewritten summary" not in reader.get(path).content.decode()
+    assert _get(reader, path)[1] == 0  # stored
+
+    settings.OTP_REQUIRED = False
+    staff = django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-password-123")
+    client.force_login(staff)
+    data = _admin_form_data(Therapy, therapy, staff)
+    data["summary_en"] = "A rewritten summary for families."
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:programs_therapy_change", args=[therapy.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    fresh, queries = _get(reader, path)
+    assert queries > 0  # rendered again
+    assert "A rewritten summary for families." in fresh.content.decode()
+    assert "A rewritten summary for families." in reader.get("/therapies/").content.decode()
+    assert _get(reader, path)[1] == 0  # and stored again
+
+
+def test_deleting_and_inline_rows_refresh_too(client, cached, django_capture_on_commit_callbacks):
+    program = Program.objects.get()
+    client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        Highlight.objects.create(program=program, text="A brand-new highlight.", source="Program records")
+    assert "A brand-new highlight." in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        Highlight.objects.get(text="A brand-new highlight.").delete()
+    assert "A brand-new highlight." not in client.get("/").content.decode()
+
+
+def test_a_refresh_waits_for_the_commit(client, cached, django_capture_on_commit_callbacks):
+    client.get("/therapies/")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        Therapy.objects.filter(slug="car-t-cell-therapy").get().save()
+    assert _get(client, "/therapies/")[1] == 0  # not yet committed: the stored page stands
+    callbacks[0]()
+    assert _get(client, "/therapies/")[1] > 0
+
+
+def test_a_reader_with_a_session_or_a_message_gets_a_fresh_page(client, cached):
+    client.get("/therapies/")
+    client.cookies["sessionid"] = "whatever"
+    assert _get(client, "/therapies/")[1] > 0
+    del client.cookies["sessionid"]
+    client.cookies["messages"] = "whatever"
+    assert _get(client, "/therapies/")[1] > 0
+
+
+@pytest.mark.parametrize(("path", "status"), [("/studies/?age=abc", 400), ("/therapies/no-such-therapy/", 404)])
+def test_only_plain_200_pages_are_stored(client, cached, path, status):
+    assert client.get(path).status_code == status
+    assert _get(client, path)[1] > 0
+
+
+def test_a_page_that_sets_a_cookie_is_never_stored(rf, settings):
+    settings.PAGE_CACHE_SECONDS = 3600
+    calls = []
+
+    @page_cache.cached_page
+    def view(request):
+        from django.http import HttpResponse
+
+        calls.append(request)
+        response = HttpResponse("a page with a token")
+        response.set_cookie("csrftoken", "one reader's token")
+        return response
+
+    view(rf.get("/somewhere/"))
+    view(rf.get("/somewhere/"))
+    assert len(calls) == 2
+
+
+def test_no_cache_when_turned_off(client, content, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/therapies/")
+    assert _get(client, "/therapies/")[1] > 0
+
+
+def test_a_new_release_does_not_serve_the_old_pages(settings):
+    page_cache.release.cache_clear()
+    before = page_cache.release()
+    settings.PHONE_MAIN = "215-555-0199"
+    page_cache.release.cache_clear()
+    try:
+        assert page_cache.release() != before
+    finally:
+        page_cache.release.cache_clear()
+
+
+def test_markdown_is_rendered_once_per_text_and_language(monkeypatch):
+    markdown.render_markdown.cache_clear()
+    calls = []
+    real = markdown.md.markdown
+    monkeypatch.setattr(markdown.md, "markdown", lambda text, **kw: calls.append(text) or real(text, **kw))
+    text = "A [link](/refer/) in **Markdown**, seen for the first time."
+    first = markdown.render_markdown(text, language="es")
+    assert markdown.render_markdown(text, language="es") == first
+    assert 'href="/es/refer/"' in first
+    assert len(calls) == 1
+    assert 'href="/refer/"' in markdown.render_markdown(text, language="en")
+    assert len(calls) == 2
