@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.ratelimit import ratelimit_posts
 from core.views import bad_request, request_too_large
 from referrals import selectors, studies
+from referrals.form_html import UnfilledForm
 from referrals.forms import (
     FORM_TOKEN_RE,
     HONEYPOT_FIELD,
@@ -81,7 +82,8 @@ def _intake(request, form_class, template, initial=None, context=None):
             )
             return redirect("referrals:confirmation", token=submission.confirmation_token)
     else:
-        form = form_class(initial={"form_token": new_form_token(), **(initial or {})})
+        # Not built here: its stored layout is reused (referrals.form_html).
+        form = UnfilledForm(form_class, {"form_token": new_form_token(), **(initial or {})})
     return render(
         request,
         template,
