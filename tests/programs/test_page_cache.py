@@ -199,3 +199,21 @@ def test_markdown_is_rendered_once_per_text_and_language(monkeypatch):
     assert len(calls) == 1
     assert 'href="/refer/"' in markdown.render_markdown(text, language="en")
     assert len(calls) == 2
+
+
+# The benchmark's content pages (make bench): queries when rendered, none when stored.
+BENCHMARK_PAGES = {
+    "/": 7,  # the program, its highlights, therapies, stories, videos, the recruiting count, the family pages
+    "/es/": 7,
+    "/studies/": 2,  # the studies, the program's introduction
+    "/therapies/car-t-cell-therapy/": 1,
+    "/videos/how-cancer-immunotherapy-works/": 1,
+}
+
+
+@pytest.mark.parametrize(("path", "rendered"), BENCHMARK_PAGES.items())
+def test_benchmark_pages_query_counts(client, cached, path, rendered, django_assert_num_queries):
+    with django_assert_num_queries(rendered):
+        assert client.get(path).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(path).status_code == 200
