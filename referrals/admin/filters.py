@@ -3,6 +3,49 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models import Submission
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Open submissions unless asked otherwise: the open queue is what coordinators work from.
+
+    The open queue is a few percent of all submissions and has its own partial
+    index; "All" and each status (closed included) are one click away.
+    """
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [(self.ALL, _("All")), *Submission.Status.choices]
+
+    @classmethod
+    def statuses_for(cls, value):
+        """The statuses listed for the filter's ``value`` (None: every status)."""
+        if value is None:
+            return list(Submission.OPEN_STATUSES)
+        if value == cls.ALL:
+            return None
+        return [value] if value in Submission.Status.values else []
+
+    def queryset(self, request, queryset):
+        statuses = self.statuses_for(self.value())
+        return queryset if statuses is None else queryset.filter(status__in=statuses)
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Open (new, in review, awaiting records)"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
 
 class AssignedFilter(admin.SimpleListFilter):
     title = _("assigned to")

@@ -6,14 +6,17 @@ The submitted answers shown on the change page come from the submission's own
 form (``referrals.forms``): the admin never lists them itself.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.client_address import client_ip
 from referrals.admin import actions
 from referrals.admin.columns import SubmissionColumnsMixin
-from referrals.admin.filters import AssignedFilter, OverdueFilter, RecordsFollowUpFilter
+from referrals.admin.filters import AssignedFilter, OverdueFilter, RecordsFollowUpFilter, StatusFilter
 from referrals.admin.forms import SubmissionWorkflowForm
 from referrals.admin.inlines import AttachmentInline, NoteInline, RecordsRequestInline, StatusChangeInline
 from referrals.admin.prescreen import (
@@ -25,7 +28,7 @@ from referrals.admin.prescreen import (
     StudyReferredForFilter,
     has_prescreen,
 )
-from referrals.admin.search import SearchByPostMixin
+from referrals.admin.search import IndexedSearchMixin, SearchByPostMixin
 from referrals.forms import INTAKE_FORMS
 from referrals.models import AccessLog, Submission
 from referrals.services import audit, workflow
@@ -124,8 +127,36 @@ def _names(fieldsets):
     ]
 
 
+def reference_as_stored(word):
+    """A typed reference as stored: capitals, and "CIP-" added to "7KQ2-9XHD"."""
+    word = word.upper()
+    if len(word) == 9 and word[4] == "-":
+        word = f"CIP-{word}"
+    return word if len(word) == 13 and word.startswith("CIP-") else ""
+
+
+class QueueCountPaginator(Paginator):
+    """Counts exactly up to QUEUE_EXACT_COUNT_LIMIT; past it (PostgreSQL) the planner's estimate, shown as "about N"."""
+
+    @cached_property
+    def _count(self):
+        if not hasattr(self.object_list, "queue_count"):  # the object history page paginates LogEntry rows
+            return self.object_list.count(), False
+        return self.object_list.queue_count(settings.QUEUE_EXACT_COUNT_LIMIT)
+
+    @property
+    def count(self):
+        return self._count[0]
+
+    @property
+    def count_is_estimated(self):
+        return self._count[1]
+
+
 @admin.register(Submission)
-class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDisplayMixin, admin.ModelAdmin):
+class SubmissionAdmin(
+    SearchByPostMixin, IndexedSearchMixin, SubmissionColumnsMixin, PreScreenDisplayMixin, admin.ModelAdmin
+):
     form = SubmissionWorkflowForm
     list_display = [
         "reference",
@@ -141,7 +172,8 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDispla
         "duplicate_flag",
     ]
     list_filter = [
-        "status",
+        StatusFilter,  # open submissions unless another status (or all) is chosen
+        ("received_at", admin.DateFieldListFilter),  # today, past 7 days, this month, this year: no query
         "kind",
         "urgency",
         AssignedFilter,
@@ -156,11 +188,15 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDispla
         "interpreter_needed",
     ]
     # Searching by reference is preferred; the search box POSTs (SearchByPostMixin), so the words stay out of URLs.
-    search_fields = ["reference", "patient_name", "referrer_name", "=referrer_npi", "contact_email", "referrer_email"]
+    # Each field through its own index (IndexedSearchMixin): the reference and the NPI exactly (their btree
+    # indexes), names and emails anywhere in them (the trigram indexes on UPPER(field), migration 0003).
+    search_fields = ["=reference", "=referrer_npi", "patient_name", "referrer_name", "contact_email", "referrer_email"]
+    search_normalizers = {"reference": reference_as_stored, "referrer_npi": lambda word: word if word.isdigit() else ""}
     search_help_text = _("Reference, patient name, referring clinician, NPI or email. Prefer the reference number.")
-    date_hierarchy = "received_at"
+    # No date_hierarchy: it runs SELECT DISTINCT over every row on each page; the "received" filter replaces it.
     list_select_related = ["assigned_to"]
     list_per_page = 50
+    paginator = QueueCountPaginator
     show_full_result_count = False  # the paginator already counts once
     actions = [
         actions.assign_to_me,
@@ -209,8 +245,9 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDispla
         return self.model._default_manager.get_queryset().for_queue().order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
-        # Annotations from SubmissionQuerySet.for_queue: urgent and overdue first, then the oldest.
-        return ["urgent_rank", "-is_overdue", "open_rank", "received_at"]
+        # SubmissionQuerySet.for_queue's order, less the ranks the status filter makes constant (so an index serves it).
+        statuses = StatusFilter.statuses_for(request.GET.get(StatusFilter.parameter_name))
+        return Submission.objects.queue_ordering(statuses)
 
     # Submissions arrive through the public forms and are never deleted here.
     def has_add_permission(self, request):
@@ -254,6 +291,13 @@ class SubmissionAdmin(SearchByPostMixin, SubmissionColumnsMixin, PreScreenDispla
     def construct_change_message(self, request, form, formsets, add=False):
         # Names of the panel fields used (never their values); the inlines saved nothing.
         return construct_change_message(form, [], add)
+
+    def response_action(self, request, queryset):
+        # Rows ticked one by one are acted on whatever the list's default status filter: the change page's export
+        # posts to the list without one. "Select all" keeps the list's filters.
+        if request.POST.get(admin.helpers.ACTION_CHECKBOX_NAME) and request.POST.get("select_across", "0") == "0":
+            queryset = self.get_queryset(request)
+        return super().response_action(request, queryset)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

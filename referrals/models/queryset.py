@@ -1,9 +1,10 @@
 """The coordinators' reads on submissions: the open queue, what is overdue, who owns what, likely duplicates."""
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -108,6 +109,9 @@ class SubmissionQuerySet(models.QuerySet):
 
         Urgent open submissions first, then overdue ones, then the rest of the
         open queue, then closed ones; the oldest first within each group.
+        ``QUEUE_ORDERING`` puts ``open_rank`` first: the same order (only open
+        submissions are urgent-ranked or overdue), and a filter to open or to
+        closed submissions makes every rank constant (see ``queue_ordering``).
         """
         open_q = Q(status__in=self.model.OPEN_STATUSES)
         return (
@@ -117,5 +121,45 @@ class SubmissionQuerySet(models.QuerySet):
                 urgent_rank=Case(When(open_q & Q(urgency=self.model.Urgency.URGENT), then=Value(0)), default=Value(1)),
                 open_rank=Case(When(open_q, then=Value(0)), default=Value(1)),
             )
-            .order_by("urgent_rank", "-is_overdue", "open_rank", "received_at", "pk")
+            .order_by(*self.queue_ordering())
         )
+
+    QUEUE_ORDERING = ("open_rank", "urgent_rank", "-is_overdue", "received_at", "pk")
+
+    def queue_ordering(self, statuses=None):
+        """``for_queue``'s order for a list limited to ``statuses`` (None: any), without the ranks that are constant there.
+
+        Closed submissions only: every rank is constant, so "oldest first" is the
+        whole order, which the ``received_at`` index serves without a sort. Open
+        only: ``open_rank`` is constant and the sort covers the open rows alone.
+        """
+        ordering = list(self.QUEUE_ORDERING)
+        if statuses is None:
+            return ordering
+        open_statuses = set(self.model.OPEN_STATUSES)
+        if not open_statuses & set(statuses):
+            return ["received_at", "pk"]
+        if set(statuses) <= open_statuses:
+            ordering.remove("open_rank")
+        return ordering
+
+    def queue_count(self, limit):
+        """``(count, estimated)``: exact up to ``limit`` rows; past it, on PostgreSQL, the planner's estimate.
+
+        Counting a million rows reads them all; counting at most ``limit + 1``
+        stops there, and past it the planner's row estimate (one EXPLAIN, no
+        rows read) is close enough for "about N". SQLite always counts exactly.
+        """
+        if connections[self.db].vendor != "postgresql":
+            return self.count(), False
+        rows = self.order_by().values("pk")
+        exact = rows[: limit + 1].count()
+        if exact <= limit:
+            return exact, False
+        sql, params = rows.query.sql_with_params()
+        with connections[self.db].cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        # Never less than what was just counted.
+        return max(int(plan[0]["Plan"]["Plan Rows"]), exact), True

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,11 @@ def private_storage():
     return _private_storage
 
 
+# The statuses of the open queue: the coordinators' default list, and the condition of its partial indexes
+# (a few percent of all submissions, so those indexes stay small however long the history grows).
+_OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_RECORDS)
+
+
 def age_on(dob: date, on: date) -> int:
     """Age in whole years on a given date."""
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
@@ -70,7 +76,7 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
         Status.ANSWERED: set(),
         Status.CLOSED: set(),
     }
-    OPEN_STATUSES = (Status.NEW, Status.IN_REVIEW, Status.AWAITING_RECORDS)
+    OPEN_STATUSES = _OPEN_STATUSES
     DECIDED_STATUSES = (Status.ACCEPTED, Status.DECLINED, Status.CLOSED, Status.ANSWERED)
 
     class DeclineReason(models.TextChoices):
@@ -216,6 +222,19 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
         indexes = [
             models.Index(fields=["patient_name", "patient_dob"], name="submission_patient_idx"),
             models.Index(fields=["status", "received_at"], name="submission_status_recv_idx"),
+            # The open queue (the admin's default list), its count and its "received" filter: a partial index,
+            # so neither grows with the closed history. Closed-only lists use received_at's own index.
+            models.Index(
+                fields=["received_at"], name="submission_open_recv_idx", condition=Q(status__in=_OPEN_STATUSES)
+            ),
+            # The likely-duplicate flag (SubmissionQuerySet._open_for_patient): UPPER(patient_name) = ... AND
+            # patient_dob = ... among open submissions. The trigram index would answer the equality, slowly.
+            models.Index(
+                Upper("patient_name"),
+                "patient_dob",
+                name="submission_open_patient_idx",
+                condition=Q(status__in=_OPEN_STATUSES),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=SubmissionKind.values), name="submission_kind_valid"),
