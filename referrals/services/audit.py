@@ -2,16 +2,24 @@
 a query string or free text) and the status page's lookups (never the date of birth tried)."""
 
 from django.conf import settings
+from django.db import connections
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 
 from referrals.models import AccessLog, StatusChange, StatusLookup
 
 
 def record_access(*, user, action, submissions=(), object_repr="", client_ip=None):
-    """Write AccessLog rows: one per submission, or one for ``object_repr`` alone. Never a URL or query string."""
+    """Write AccessLog rows: one per submission, or one for ``object_repr`` alone. Never a URL or query string.
 
+    ``submissions`` is a list of Submission rows, or a queryset of them: a
+    queryset (an export of thousands) is logged by one INSERT ... SELECT, so no
+    row is read into memory and the statement count does not grow with it.
+    """
     now = timezone.now()
     username = user.get_username() if user is not None else ""
+    if isinstance(submissions, QuerySet):
+        return _record_access_for(submissions, user=user, username=username, at=now, action=action, client_ip=client_ip)
     rows = [
         AccessLog(
             user=user,
@@ -29,6 +37,36 @@ def record_access(*, user, action, submissions=(), object_repr="", client_ip=Non
             AccessLog(user=user, username=username, at=now, object_repr=object_repr, action=action, client_ip=client_ip)
         ]
     return AccessLog.objects.bulk_create(rows)
+
+
+def _record_access_for(submissions, *, user, **fixed):
+    """One AccessLog row per submission of the queryset, as ``record_access`` writes them, in one statement.
+
+    The same values as the rows above (the reference as the object, no detail);
+    the columns and their database values come from the model's fields. Returns
+    the number of rows written.
+    """
+    connection = connections[submissions.db]
+    fixed = {"user": user.pk if user is not None else None, "detail": "", **fixed}
+    fields = [AccessLog._meta.get_field(name) for name in fixed]
+    values = [field.get_db_prep_save(fixed[field.name], connection) for field in fields]
+    picked_sql, picked_params = (
+        submissions.order_by()
+        .values(picked_pk=F("pk"), picked_reference=F("reference"))
+        .query.get_compiler(connection=connection)
+        .as_sql()
+    )
+    quote = connection.ops.quote_name
+    columns = [field.column for field in fields]
+    columns += [AccessLog._meta.get_field("submission").column, AccessLog._meta.get_field("object_repr").column]
+    placeholders = ", ".join(["%s"] * len(values))
+    # Names from the model, values as parameters.
+    into = f"{quote(AccessLog._meta.db_table)} ({', '.join(quote(column) for column in columns)})"
+    picked = f"{placeholders}, picked.picked_pk, picked.picked_reference FROM ({picked_sql}) picked"
+    sql = f"INSERT INTO {into} SELECT {picked}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *picked_params])
+        return cursor.rowcount
 
 
 def record_history(*, client_ip=None, **fields):
