@@ -69,9 +69,13 @@ restore-drill: $(STAMP)
 	if [ -z "$$latest" ]; then echo "No backup in $${BACKUP_DIR:-backups}/: run make backup first."; exit 2; fi; \
 	$(BIN)/python manage.py restore_drill --from "$$latest"
 
-# Public pages under gunicorn with DEBUG off, as ratios against /healthz in the same run.
+# The site's speed under wrk (gunicorn, DEBUG off, the benchmark's own cip_bench_* databases, SQLite when no
+# PostgreSQL answers), as ratios against /robots.txt measured round by round; fails when a target in
+# scripts/bench/plan.py is missed. Writes docs/bench-latest.md and .json. BENCH=--quick is the small run for CI
+# (errors fail it, targets do not). Needs Debian's wrk.
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 2; }
+	$(BIN)/python -m scripts.bench $(BENCH)
 
 # Refresh the pictures in the README (docs/screenshots/) from a new run of the browser tests, which write
 # to SCREENSHOT_DIR (screenshots/ unless set). Without Chromium it fails (REQUIRE_BROWSER) and copies nothing;
