@@ -5,7 +5,8 @@
 Starts gunicorn (2 sync workers, DEBUG off, Redis cache) against the benchmark's own databases
 (PostgreSQL's cip_bench_*, or SQLite files when PostgreSQL does not answer or with --sqlite), loads each
 scenario with wrk interleaved with the baseline (/robots.txt) round by round, counts each scenario's SQL
-queries in-process, and checks the targets in scripts/bench/plan.py. Writes docs/bench-latest.json and .md.
+queries in-process, and checks the targets in scripts/bench/plan.py. Writes docs/bench-latest.json and .md
+(a quick run: cip-bench-quick.json and .md in the temp folder).
 A full run exits 1 when a target is missed; --quick (small data, 2 short rounds, for CI) fails only on errors.
 """
 
@@ -31,8 +32,9 @@ DATA_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cip
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, 2 short rounds; fails on errors only")
-    parser.add_argument("--json", default=str(ROOT / "docs" / "bench-latest.json"), help="write the results here")
-    parser.add_argument("--markdown", default=str(ROOT / "docs" / "bench-latest.md"), help="write the table here")
+    # A quick run's numbers say nothing about speed: they never replace the full run's files in docs/.
+    parser.add_argument("--json", help="write the results here (docs/bench-latest.json; quick: in the temp folder)")
+    parser.add_argument("--markdown", help="write the table here (docs/bench-latest.md; quick: in the temp folder)")
     parser.add_argument("--submissions", type=int, help="submissions in the large queue database (full: 1,000,000)")
     parser.add_argument("--rounds", type=int, help="rounds (full: 5, quick: 2)")
     parser.add_argument("--seconds", type=int, help="seconds per measurement (full: 6, quick: 1)")
@@ -51,6 +53,9 @@ def say(text):
 
 def main(argv=None):
     args = parse(argv)
+    out = Path(tempfile.gettempdir()) / "cip-bench-quick" if args.quick else ROOT / "docs" / "bench-latest"
+    args.json = args.json or f"{out}.json"
+    args.markdown = args.markdown or f"{out}.md"
     # A TERM (CI's timeout, kill) unwinds like an error, so every server started is stopped.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     mode = plan.QUICK if args.quick else plan.FULL
