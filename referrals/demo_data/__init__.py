@@ -18,6 +18,7 @@ PostgreSQL, executemany elsewhere. Submission ids are reserved first, so the
 other rows can point at their submission without reading anything back.
 """
 
+import contextlib
 import hashlib
 from collections import Counter
 
@@ -26,7 +27,7 @@ from django.db import transaction
 
 from referrals.demo_data.maker import Maker
 from referrals.demo_data.vocabulary import BATCH_SIZE, DEMO_TOKEN_PREFIX
-from referrals.demo_data.writer import Writer, free_references
+from referrals.demo_data.writer import Writer, free_references, indexes_built_afterwards
 from referrals.models import Attachment, Note, RecordItem, StatusChange, Submission, private_storage
 
 
@@ -91,24 +92,28 @@ def generate(*, submissions, seed=0, notes_per_submission=2.0, attachments_per_s
         document=demo_document(),
     )
     writer, counts, done = Writer(), Counter(), 0
-    while done < submissions:
-        size = min(batch_size, submissions - done)
-        with transaction.atomic():
-            children = {StatusChange: [], Note: [], RecordItem: [], Attachment: []}
-            rows = []
-            for pk, reference in zip(writer.reserve_ids(Submission, size), free_references(size), strict=True):
-                row, theirs = maker.submission(pk, reference)
-                rows.append(row)
-                for model, more in theirs.items():
-                    children[model].extend(more)
-            writer.write(Submission, rows)
-            counts[Submission._meta.label] += len(rows)
-            for model, more in children.items():
-                writer.write(model, more)
-                counts[model._meta.label] += len(more)
-        done += size
-        if progress is not None:
-            progress(done, submissions)
+    tables = [Submission, StatusChange, Note, RecordItem, Attachment]
+    # Into an empty database (the benchmark's), indexes are built once at the end: far faster than row by row.
+    bulk = indexes_built_afterwards(tables) if not Submission.objects.exists() else contextlib.nullcontext()
+    with bulk:
+        while done < submissions:
+            size = min(batch_size, submissions - done)
+            with transaction.atomic():
+                children = {StatusChange: [], Note: [], RecordItem: [], Attachment: []}
+                rows = []
+                for pk, reference in zip(writer.reserve_ids(Submission, size), free_references(size), strict=True):
+                    row, theirs = maker.submission(pk, reference)
+                    rows.append(row)
+                    for model, more in theirs.items():
+                        children[model].extend(more)
+                writer.write(Submission, rows)
+                counts[Submission._meta.label] += len(rows)
+                for model, more in children.items():
+                    writer.write(model, more)
+                    counts[model._meta.label] += len(more)
+            done += size
+            if progress is not None:
+                progress(done, submissions)
     return counts
 
 
