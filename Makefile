@@ -9,7 +9,7 @@ export DEBUG ?= 1
 # Links in emails (the intake notice's admin link) point at the port `make run` serves.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run coordinator test lint install messages bench battery backup restore-drill screenshots clean
+.PHONY: run coordinator test lint install messages bench battery backup restore-drill screenshots clean css lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The build and audit tools from npm (the trimmed Bootstrap build, Lighthouse), at package-lock.json's versions.
+# The site itself needs no Node: the built CSS is committed.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Rebuild static/vendor/bootstrap/bootstrap.min.css from scripts/css/bootstrap.scss (then commit it).
+css: $(NODE_STAMP)
+	npm run --silent build:css
+
+# Lighthouse (mobile, simulated slow 4G) on a running server: make lighthouse URL=http://127.0.0.1:8000 PATHS="/ /refer/"
+lighthouse: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m scripts.lighthouse $(or $(URL),http://127.0.0.1:$(PORT)) $(or $(PATHS),/)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -72,8 +86,8 @@ restore-drill: $(STAMP)
 # The site's speed under wrk (gunicorn, DEBUG off, the benchmark's own cip_bench_* databases, SQLite when no
 # PostgreSQL answers), as ratios against /robots.txt measured round by round; fails when a target in
 # scripts/bench/plan.py is missed. Writes docs/bench-latest.md and .json. BENCH=--quick is the small run for CI
-# (errors fail it, targets do not). Needs Debian's wrk.
-bench: $(STAMP)
+# (errors fail it, targets do not). Needs Debian's wrk, and Chromium and npm for Lighthouse.
+bench: $(STAMP) $(NODE_STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python -m scripts.bench $(BENCH)
 
