@@ -26,7 +26,7 @@ def test_language_switch_is_visible_and_works_on_a_phone_without_the_menu(page, 
     page.wait_for_url(re.compile(r"/es/therapies/$"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
     # And back, still without opening the menu.
-    back = page.get_by_role("banner").get_by_role("button", name="English")
+    back = page.get_by_role("banner").get_by_role("link", name="English")
     expect(back).to_be_visible()
     expect(page.get_by_role("button", name="Mostrar u ocultar el menú")).to_have_attribute("aria-expanded", "false")
     back.click()
@@ -45,7 +45,7 @@ def test_spanish_browser_is_offered_spanish_and_can_say_no(browser, live_server,
         expect(offer).to_be_visible()
         expect(offer).to_have_attribute("lang", "es")
         assert_no_axe_violations(page, "home with the language offer at 390px")
-        offer.get_by_role("button", name=re.compile("^No, gracias")).click()
+        offer.get_by_role("link", name=re.compile("^No, gracias")).click()
         page.wait_for_load_state()
         assert page.url == f"{live_server.url}/"
         expect(page.locator(".language-offer")).to_have_count(0)
@@ -60,7 +60,7 @@ def test_spanish_browser_takes_the_offer(browser, live_server, program_content):
     try:
         page = context.new_page()
         page.goto("/what-to-expect/families/")
-        page.locator(".language-offer").get_by_role("button", name="Ver en español").click()
+        page.locator(".language-offer").get_by_role("link", name="Ver en español").click()
         page.wait_for_url(re.compile(r"/es/what-to-expect/families/$"))
         expect(page.locator("html")).to_have_attribute("lang", "es")
         expect(page.locator(".language-offer")).to_have_count(0)
