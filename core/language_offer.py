@@ -16,9 +16,9 @@ from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.utils.translation.trans_real import parse_accept_lang_header
 
 
 def preferred_language(accept_language):
@@ -54,7 +54,9 @@ def choose_language(request, code):
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
     response = HttpResponseRedirect(target)
     response.set_cookie(

@@ -3,14 +3,19 @@
 A content page is the same for every reader who has no session: it depends on
 the address, the language, the language offer (core.language_offer) and the
 content staff publish. ``cached_page`` keeps each such page under a key made of
-those, plus two versions:
+the first three and the release (a fingerprint of the templates, translations,
+static files and phone numbers this process serves, so a deploy never serves
+pages rendered by the one before it). With the page it stores the content
+version it was rendered from: a random token replaced whenever content is saved
+or deleted (``refresh_after_commit``, called by the content models' ``save``
+and ``delete``); a page from another version is rendered again.
 
-- the content version, a random token replaced whenever content is saved or
-  deleted (``refresh_after_commit``, called by the content models' ``save`` and
-  ``delete``), so every worker on every host sees new content at once;
-- the release, a fingerprint of the templates, translations, static files and
-  phone numbers this process serves, so a deploy never serves pages rendered by
-  the one before it.
+Each worker also keeps the pages it served last in its own memory, and reads
+the current version from the shared cache at most once every
+``VERSION_CHECK_SECONDS``: a page served from memory costs no round trip at all
+(a round trip and an unpickled page cost as much as the rest of the request).
+So a saved change shows at once on the worker that saved it, and on every other
+worker within that second.
 
 A response is stored only if it is a plain 200 that sets no cookie and does not
 vary on cookies: if a page ever starts carrying a CSRF token (which sets a
@@ -21,6 +26,8 @@ just back from a form) always get a fresh page.
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -38,11 +45,26 @@ from core.language_offer import language_to_offer
 VERSION_KEY = "page-cache:content-version"
 # Response headers a view sets that a copy must keep (the middleware adds the rest on every request).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link")
+# How stale another worker's idea of the content version may be; pages kept in each worker's memory.
+VERSION_CHECK_SECONDS = 1.0
+LOCAL_PAGES = 256
+
+_clock = time.monotonic
+_local = OrderedDict()  # key -> (version, content, headers, expires): this worker's copies, least recent first
+_seen = [None, 0.0]  # the content version this worker last read, and when
 
 
 def refresh():
     """Make every stored page stale, on every worker (a new content version)."""
-    cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    version = secrets.token_hex(8)
+    cache.set(VERSION_KEY, version, None)
+    _seen[:] = [version, _clock()]
+
+
+def forget():
+    """Drop this worker's copies and its idea of the version (tests; the shared cache is left alone)."""
+    _local.clear()
+    _seen[:] = [None, 0.0]
 
 
 def refresh_after_commit():
@@ -50,12 +72,39 @@ def refresh_after_commit():
     transaction.on_commit(refresh)
 
 
-def _content_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+def _current_version():
+    """The content version, read from the shared cache at most once every VERSION_CHECK_SECONDS."""
+    version, read_at = _seen
+    now = _clock()
+    if version is None or now - read_at >= VERSION_CHECK_SECONDS:
         version = cache.get(VERSION_KEY)
+        if version is None:  # a new, cleared or evicted cache: whichever worker adds one first wins
+            cache.add(VERSION_KEY, secrets.token_hex(8), None)
+            version = cache.get(VERSION_KEY)
+        _seen[:] = [version, now]
     return version
+
+
+def _stored_page(key, version):
+    """(content, headers) of the page stored under ``key`` for ``version``: from this worker's memory, else shared."""
+    now = _clock()
+    local = _local.get(key)
+    if local is not None and local[0] == version and local[3] > now:
+        _local.move_to_end(key)
+        return local[1], local[2]
+    shared = cache.get(key)
+    if shared is None or shared[0] != version:
+        return None
+    _keep(key, shared)
+    return shared[1], shared[2]
+
+
+def _keep(key, stored):
+    """Keep a page in this worker's memory for no longer than it stays in the shared cache."""
+    _local[key] = (*stored, _clock() + settings.PAGE_CACHE_SECONDS)
+    _local.move_to_end(key)
+    while len(_local) > LOCAL_PAGES:
+        _local.popitem(last=False)
 
 
 @lru_cache(maxsize=1)
@@ -79,9 +128,9 @@ def _private(request):
     return settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES
 
 
-def _page_key(request, version):
+def _page_key(request):
     address = request.build_absolute_uri()
-    parts = [release(), version, translation.get_language(), language_to_offer(request) or "-", address]
+    parts = [release(), translation.get_language(), language_to_offer(request) or "-", address]
     return "page-cache:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -102,8 +151,9 @@ def cached_page(view):
         timeout = settings.PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD") or _private(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request, _content_version())
-        stored = cache.get(key)
+        key = _page_key(request)
+        version = _current_version()
+        stored = _stored_page(key, version)
         if stored is not None:
             content, headers = stored
             response = HttpResponse(content)
@@ -113,7 +163,9 @@ def cached_page(view):
             response = view(request, *args, **kwargs)
             if _storable(response):
                 headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-                cache.set(key, (response.content, headers), timeout)
+                stored = (version, response.content, headers)
+                cache.set(key, stored, timeout)
+                _keep(key, stored)
         # The page differs by language offer, which follows the browser's language.
         patch_vary_headers(response, ["Accept-Language"])
         return response

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.functional import empty
 
+from core import page_cache
 from referrals.models import private_storage
 from referrals.notifications import send_pending
 
@@ -40,6 +41,7 @@ def _isolated_cache_and_language(settings):
     # Content pages are rendered afresh in every test that reads them; tests/programs/test_page_cache.py turns the
     # page cache on and checks what it serves and when it refreshes.
     settings.PAGE_CACHE_SECONDS = 0
+    page_cache.forget()
     # A request to /es/ leaves Spanish active in the test thread: start and end in English.
     translation.activate("en")
     yield

@@ -217,3 +217,56 @@ def test_benchmark_pages_query_counts(client, cached, path, rendered, django_ass
         assert client.get(path).status_code == 200
     with django_assert_num_queries(0):
         assert client.get(path).status_code == 200
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(page_cache, "_clock", clock)
+    return clock
+
+
+def test_another_workers_save_shows_within_a_second(client, cached, clock, django_capture_on_commit_callbacks):
+    path = "/therapies/car-t-cell-therapy/"
+    client.get(path)
+    # Another worker saves content: it renews the shared version; this worker has not looked yet.
+    Therapy.objects.filter(slug="car-t-cell-therapy").update(summary_en="Rewritten on another worker.")
+    page_cache.cache.set(page_cache.VERSION_KEY, "another-workers-version", None)
+    clock.now += page_cache.VERSION_CHECK_SECONDS / 2
+    assert _get(client, path)[1] == 0  # this worker's copy, for at most VERSION_CHECK_SECONDS
+    clock.now += page_cache.VERSION_CHECK_SECONDS
+    fresh, queries = _get(client, path)
+    assert queries > 0 and "Rewritten on another worker." in fresh.content.decode()
+
+
+def test_a_page_another_worker_rendered_is_served_from_the_shared_cache(client, cached):
+    path = "/therapies/"
+    first = client.get(path)
+    page_cache.forget()  # this worker's memory is empty: as on the other worker
+    again, queries = _get(client, path)
+    assert queries == 0 and again.content == first.content
+
+
+def test_copies_in_memory_last_no_longer_than_the_shared_ones(client, cached, settings, clock):
+    settings.PAGE_CACHE_SECONDS = 60
+    client.get("/therapies/")
+    clock.now += 30
+    assert _get(client, "/therapies/")[1] == 0
+    page_cache.cache.clear()  # the shared copy expired (and with it the version)
+    clock.now += 31
+    assert _get(client, "/therapies/")[1] > 0
+
+
+def test_each_worker_keeps_a_bounded_number_of_pages(client, cached, monkeypatch):
+    monkeypatch.setattr(page_cache, "LOCAL_PAGES", 3)
+    for age in range(1, 8):
+        client.get("/studies/", {"age": age})
+    assert len(page_cache._local) == 3

@@ -56,7 +56,9 @@ def test_a_valid_post_runs_a_fixed_number_of_queries_and_one_token_lookup(
     with django_assert_num_queries(POST_QUERIES[url_name]), CaptureQueriesContext(connection) as queries:
         response = client.post(reverse(f"referrals:{url_name}"), FORMS[url_name]())
     assert response.status_code == 302
-    token_lookups = [q["sql"] for q in queries.captured_queries if '"form_token" =' in q["sql"] and "SELECT" in q["sql"]]
+    token_lookups = [
+        q["sql"] for q in queries.captured_queries if '"form_token" =' in q["sql"] and "SELECT" in q["sql"]
+    ]
     assert len(token_lookups) == 1
     assert Submission.objects.count() == 1
     assert len(mailoutbox.undelivered()) == 0  # nothing sent while the family waited for the page
