@@ -25,6 +25,7 @@ just back from a form) always get a fresh page.
 """
 
 import hashlib
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -37,6 +38,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -171,3 +173,55 @@ def cached_page(view):
         return response
 
     return wrapper
+
+
+# --- Pages that differ between readers only by their tokens (the intake forms) -------------------------------
+
+CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")')
+CSRF_SLOT = "csrf-token-slot-7d2e91c0"
+
+
+def page_with_tokens(request, render, vary=(), **tokens):
+    """A page that differs between readers only by its CSRF token and ``tokens``: laid out once, then reused.
+
+    ``render(**slots)`` renders the page with a placeholder for each token
+    (``tokens``' names, placeholders as values); its CSRF inputs become a slot
+    too. Each request then gets the stored page with its own values in the
+    slots: a new CSRF token (which also sets the cookie, as ``{% csrf_token %}``
+    does) and ``tokens``. Kept in this worker's memory only (the page holds no
+    secret, but each worker lays it out once), under the same key and content
+    version as ``cached_page``, so a study that stops recruiting is not offered
+    by a stored form. Readers with a session or a message get a fresh page.
+    """
+    if not settings.PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD") or _private(request):
+        return render(**tokens)
+    key = "tokens:" + "|".join(map(str, vary)) + _page_key(request)
+    version = _current_version()
+    local = _local.get(key)
+    if local is None or local[0] != version or local[3] <= _clock():
+        slots = {name: f"{name}-slot-{secrets.token_hex(6)}" for name in tokens}
+        response = render(**slots)
+        if not _storable_with_tokens(response):
+            return render(**tokens)
+        html = CSRF_INPUT.sub(rf"\g<1>{CSRF_SLOT}\g<2>", response.content.decode())
+        if any(html.count(slot) != 1 for slot in slots.values()):  # never expected: then no stored copy
+            return render(**tokens)
+        headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+        _keep(key, (version, (html, slots), headers))
+        local = _local[key]
+    html, slots = local[1]
+    html = html.replace(CSRF_SLOT, get_token(request))
+    for name, slot in slots.items():
+        html = html.replace(slot, tokens[name])
+    response = HttpResponse(html)
+    for name, value in local[2]:
+        response[name] = value
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _storable_with_tokens(response):
+    # The CSRF cookie set while rendering is expected (every copy sets its own); any other cookie is not.
+    return (
+        response.status_code == 200 and not response.streaming and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
+    )

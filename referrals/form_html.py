@@ -42,10 +42,15 @@ class UnfilledForm:
         return self.form_class(initial=self.initial)
 
 
+def layout_day():
+    """What of the clock a form's layout depends on: the day (the date of birth's picker) and the zone's name."""
+    now = timezone.localtime()
+    return now.date(), now.tzname()
+
+
 def _key(form):
     starting = tuple(sorted((name, str(value)) for name, value in form.initial.items() if name != "form_token"))
-    now = timezone.localtime()
-    return (form.form_class, translation.get_language(), now.date(), now.tzname(), starting)
+    return (form.form_class, translation.get_language(), *layout_day(), starting)
 
 
 def form_html(form):

@@ -10,10 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core import page_cache
 from core.ratelimit import ratelimit_posts
 from core.views import bad_request, request_too_large
 from referrals import selectors, studies
-from referrals.form_html import UnfilledForm
+from referrals.form_html import UnfilledForm, layout_day
 from referrals.forms import (
     FORM_TOKEN_RE,
     HONEYPOT_FIELD,
@@ -81,19 +82,26 @@ def _intake(request, form_class, template, initial=None, context=None):
                 form=form, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
             )
             return redirect("referrals:confirmation", token=submission.confirmation_token)
-    else:
-        # Not built here: its stored layout is reused (referrals.form_html).
-        form = UnfilledForm(form_class, {"form_token": new_form_token(), **(initial or {})})
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
-            "urgent_days": settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS,
-            **(context or {}),
-        },
-    )
+        return _form_page(request, form, template, context)
+
+    def unfilled(form_token):
+        # The form is not built here: its stored layout is reused (referrals.form_html).
+        return _form_page(
+            request, UnfilledForm(form_class, {"form_token": form_token, **(initial or {})}), template, context
+        )
+
+    # The whole page is laid out once and reused with each reader's own tokens (core.page_cache).
+    return page_cache.page_with_tokens(request, unfilled, vary=layout_day(), form_token=new_form_token())
+
+
+def _form_page(request, form, template, context):
+    page_context = {
+        "form": form,
+        "first_contact_days": settings.FIRST_CONTACT_BUSINESS_DAYS,
+        "urgent_days": settings.URGENT_FIRST_CONTACT_BUSINESS_DAYS,
+        **(context or {}),
+    }
+    return render(request, template, page_context)
 
 
 @never_cache
