@@ -50,6 +50,8 @@ KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link")
 # How stale another worker's idea of the content version may be; pages kept in each worker's memory.
 VERSION_CHECK_SECONDS = 1.0
 LOCAL_PAGES = 256
+# The project's own code, part of the release fingerprint (a view's change is a new release).
+RELEASE_PACKAGES = ("config", "core", "programs", "referrals")
 
 _clock = time.monotonic
 _local = OrderedDict()  # key -> (version, content, headers, expires): this worker's copies, least recent first
@@ -111,13 +113,20 @@ def _keep(key, stored):
 
 @lru_cache(maxsize=1)
 def release():
-    """A fingerprint of what this process renders pages with, besides the database."""
+    """A fingerprint of what this process renders pages with, besides the database.
+
+    The project's templates, translations and Python code (paths relative to
+    the project, so every host running the same release agrees), the static
+    files' manifest and the phone numbers pages show.
+    """
+    base = Path(settings.BASE_DIR)
+    folders = [*settings.TEMPLATES[0]["DIRS"], *settings.LOCALE_PATHS, *(base / app for app in RELEASE_PACKAGES)]
+    sources = sorted(
+        path for folder in folders for path in Path(folder).rglob("*") if path.suffix in {".html", ".mo", ".txt", ".py"}
+    )
     digest = hashlib.sha256()
-    sources = []
-    for directory in [*settings.TEMPLATES[0]["DIRS"], *settings.LOCALE_PATHS]:
-        sources += sorted(p for p in Path(directory).rglob("*") if p.suffix in {".html", ".mo", ".txt"})
     for path in sources:
-        digest.update(str(path).encode())
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
         digest.update(path.read_bytes())
     digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
     for name in ("PHONE_MAIN", "PHONE_PHYSICIAN", "PHONE_AFTER_HOURS", "SITE_URL"):
