@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from core.outages import ServiceUnavailable
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
@@ -194,3 +194,17 @@ def test_nothing_stored_when_a_file_name_is_unsafe(settings):
         intake.submit(form=form, files=[upload("..\\x.pdf")])
     assert not Submission.objects.exists()
     assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [{"status": "nonsense"}, {"kind": "nonsense"}, {"status": "declined", "decline_reason": ""}],
+)
+def test_the_database_enforces_the_check_constraints_python_leaves_to_it(fields):
+    submission = intake.submit(form=valid_form(SecondOpinionForm, second_opinion_data()), files=[])
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    submission.validate_constraints()  # not checked in Python: a form POST spends no time on it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        submission.save()
