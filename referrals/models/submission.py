@@ -253,6 +253,9 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.reference  # never a patient's name: __str__ ends up in the admin log
+
     def validate_constraints(self, exclude=None):
         """Leave the table's CHECK constraints to the database, which enforces them on every write.
 
@@ -261,9 +264,6 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
         Django would check each again in Python before saving, building a
         query over every field: six of them were a third of a form POST's time.
         """
-
-    def __str__(self):
-        return self.reference  # never a patient's name: __str__ ends up in the admin log
 
     @property
     def is_open(self):
