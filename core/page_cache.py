@@ -104,7 +104,7 @@ def _stored_page(key, version):
 
 
 def _keep(key, stored):
-    """Keep a page in this worker's memory for no longer than it stays in the shared cache."""
+    """Keep a page in this worker's memory for at most PAGE_CACHE_SECONDS (and only while its version is current)."""
     _local[key] = (*stored, _clock() + settings.PAGE_CACHE_SECONDS)
     _local.move_to_end(key)
     while len(_local) > LOCAL_PAGES:

@@ -255,7 +255,7 @@ def test_a_page_another_worker_rendered_is_served_from_the_shared_cache(client, 
     assert queries == 0 and again.content == first.content
 
 
-def test_copies_in_memory_last_no_longer_than_the_shared_ones(client, cached, settings, clock):
+def test_copies_in_memory_last_at_most_page_cache_seconds(client, cached, settings, clock):
     settings.PAGE_CACHE_SECONDS = 60
     client.get("/therapies/")
     clock.now += 30
