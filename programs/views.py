@@ -16,7 +16,7 @@ def _program():
 
 
 def _family_pages():
-    return list(Page.objects.family_questions().only("key", "title", "summary"))
+    return Page.objects.only("key", "title", "summary").family_questions()
 
 
 @require_safe
@@ -50,13 +50,12 @@ def therapy_detail(request, slug):
 @cached_page
 def study_list(request):
     form = StudyFilterForm(request.GET)
-    studies = Study.objects.published().recruiting_first()
     status = 200
     if form.is_valid():
-        studies = form.filter(studies)
+        studies = form.filter(Study.objects.published()).recruiting_first()
     else:
         # A bad filter value answers 400 with the form's message and no results.
-        studies = studies.none()
+        studies = []
         status = 400
     context = {
         "form": form,

@@ -1,7 +1,7 @@
 """Pages the public reads: therapies, patient stories, videos, and the fixed pages (what to expect, families' questions)."""
 
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -96,9 +96,12 @@ class Video(Content):
 
 class PageQuerySet(PublishedQuerySet):
     def family_questions(self):
-        """The published answers to what families ask before they call, in FAMILY_TOPICS order."""
-        rank = Case(*(When(key=key, then=Value(position)) for position, key in enumerate(FAMILY_TOPICS)))
-        return self.published().filter(key__in=FAMILY_TOPICS).order_by(rank)
+        """A list of the published answers to what families ask before they call, in FAMILY_TOPICS order.
+
+        Sorted here rather than by a CASE in the ORDER BY, which cost more to build than the query.
+        """
+        pages = self.published().filter(key__in=FAMILY_TOPICS)
+        return sorted(pages, key=lambda page: FAMILY_TOPICS.index(page.key))
 
 
 class Page(Content):
