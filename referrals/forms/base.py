@@ -9,7 +9,7 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -100,14 +100,19 @@ class IntakeForm(forms.ModelForm):
         if "patient_dob" in self.fields:
             # Date pickers grey out future days (the server checks regardless).
             self.fields["patient_dob"].widget.attrs["max"] = timezone.localdate().isoformat()
-        self.helper = FormHelper(self)
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's <form> carries the token
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self):
+        """crispy-forms' layout: built when the form is shown, not for a POST that validates and is stored."""
+        helper = FormHelper(self)
+        helper.form_tag = False
+        helper.disable_csrf = True  # the template's <form> carries the token
+        helper.layout = Layout(
             *(Fieldset(section.title, *self._layout_items(section)) for section in self.sections),
             Field("form_token"),
             Div(Field(HONEYPOT_FIELD), css_class="hp-field", aria_hidden="true"),
         )
+        return helper
 
     @staticmethod
     def _layout_items(section):

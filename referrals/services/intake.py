@@ -35,27 +35,32 @@ def submit(*, form, files=(), language="en"):
 
     A replayed token (a double click, a reload, two POSTs at once) returns the
     submission the first one made. The token column is unique, so the insert
-    itself finds a replay: the view looks the token up once, before validating,
-    and this function looks again only when the insert was refused.
+    itself finds a replay: the token is looked up only when the insert was
+    refused, and a first POST (nearly all of them) pays for no lookup.
     """
     form_token = form.cleaned_data["form_token"]
-    written = []  # storage names of files saved so far, removed if anything fails
-    try:
-        with transaction.atomic():
-            submission = _create_submission(form=form, language=language)
-            documents.store_files(submission, files, written)
-            _create_checklist(submission)
-            _create_notifications(submission)
-    except IntegrityError:
-        documents.remove_files(written)
-        # Two POSTs with the same token at once (a double click): the other won.
-        existing = selectors.submission_for_form_token(form_token)
-        if existing is not None:
-            return existing
-        raise
-    except BaseException:
-        documents.remove_files(written)
-        raise
+    for attempt in range(1, _REFERENCE_ATTEMPTS + 1):
+        written = []  # storage names of files saved so far, removed if anything fails
+        try:
+            with transaction.atomic():
+                submission = _create_submission(form=form, language=language)
+                documents.store_files(submission, files, written)
+                _create_checklist(submission)
+                _create_notifications(submission)
+            break
+        except IntegrityError:
+            documents.remove_files(written)
+            # A replay, or two POSTs with the same token at once (a double click): the other won.
+            existing = selectors.submission_for_form_token(form_token)
+            if existing is not None:
+                return existing
+            if attempt == _REFERENCE_ATTEMPTS:
+                raise
+            # Otherwise the new reference (or confirmation token) was taken, one chance in billions: try again.
+            form.instance.pk = None
+        except BaseException:
+            documents.remove_files(written)
+            raise
 
     logger.info(
         "submission received reference=%s kind=%s files=%d", submission.reference, submission.kind, len(written)
@@ -64,7 +69,11 @@ def submit(*, form, files=(), language="en"):
 
 
 def _create_submission(*, form, language):
-    # The form's own fields only (its Meta.fields), as ModelForm.save(commit=False) builds them; nothing is saved yet.
+    """The Submission the form describes, inserted with a new reference and confirmation token.
+
+    Its own fields only (the form's Meta.fields), as ModelForm.save(commit=False) builds them. No savepoint of
+    its own: a refused insert ends the caller's whole transaction, which tries again.
+    """
     submission = form.save(commit=False)
     submission.kind = form.kind
     if submission.kind == Submission.Kind.REFERRAL:
@@ -75,18 +84,9 @@ def _create_submission(*, form, language):
     submission.form_token = form.cleaned_data["form_token"]
     submission.confirmation_token = secrets.token_urlsafe(32)
     submission.set_age_at_submission()
-    for _attempt in range(_REFERENCE_ATTEMPTS):
-        submission.reference = new_reference()
-        try:
-            with transaction.atomic():
-                submission.save(force_insert=True)
-            return submission
-        except IntegrityError:
-            if Submission.objects.filter(form_token=submission.form_token).exists():
-                raise  # a replay, not a reference collision: the caller returns the other one
-            submission.pk = None
-            # Otherwise a reference collision (one in billions): try another.
-    raise IntegrityError("could not find a free reference number")
+    submission.reference = new_reference()
+    submission.save(force_insert=True)
+    return submission
 
 
 def _create_checklist(submission):

@@ -70,18 +70,21 @@ def _intake(request, form_class, template, initial=None, context=None):
             # logged) so a browser that autofills the hidden field would show up in the logs.
             logger.info("honeypot filled on %s; nothing stored", request.resolver_match.url_name)
             return render(request, "referrals/confirmation.html", _confirmation_context(None))
-        token = request.POST.get("form_token", "")
-        existing = selectors.submission_for_form_token(token) if FORM_TOKEN_RE.match(token) else None
-        if existing is not None:  # a reload, a double click or a replay
-            return redirect("referrals:confirmation", token=existing.confirmation_token)
         form = form_class(request.POST, request.FILES)
         valid = form.is_valid()
         names_safe = "documents" not in form.fields or reject_altered_file_names(request, form, "documents")
         if names_safe and valid:
+            # A reload, a double click or a replay of a stored form returns the first submission: the form
+            # token's column is unique, so the insert finds it (intake.submit), at no cost to a first POST.
             submission = intake.submit(
                 form=form, files=form.cleaned_data.get("documents", []), language=request.LANGUAGE_CODE
             )
             return redirect("referrals:confirmation", token=submission.confirmation_token)
+        # A replay whose answers no longer validate (they changed, or a date moved on) still finds its submission.
+        token = request.POST.get("form_token", "")
+        existing = selectors.submission_for_form_token(token) if FORM_TOKEN_RE.match(token) else None
+        if existing is not None:
+            return redirect("referrals:confirmation", token=existing.confirmation_token)
         return _form_page(request, form, template, context)
 
     def unfilled(form_token):

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from core.outages import ServiceUnavailable
 from referrals.forms import ExistingPatientForm, ReferralForm, SecondOpinionForm
@@ -126,7 +127,6 @@ def test_failure_after_files_are_written_removes_them(settings):
 def test_a_form_sent_while_the_storage_fails_gets_the_503_page_and_saves_nothing(settings, client):
     """A full disk or a failing bucket is an outage: the designed 503 with Retry-After, never the 500 page."""
     from django.test import Client
-    from django.urls import reverse
 
     storage = private_storage()
     with mock.patch.object(storage, "_save", side_effect=OSError(28, "No space left on device")):
@@ -147,6 +147,18 @@ def test_same_form_token_returns_the_same_submission():
     second = intake.submit(form=form, files=[])
     assert first.pk == second.pk
     assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replay_with_files_returns_the_first_submission_and_leaves_no_second_copy(settings, client):
+    data = {**second_opinion_data(), "documents": [upload("scan.pdf")]}
+    first = client.post(reverse("referrals:second_opinion"), data)
+    second = client.post(reverse("referrals:second_opinion"), {**data, "documents": [upload("scan.pdf")]})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Submission.objects.count() == 1
+    assert Attachment.objects.count() == 1
+    assert len(stored_files(settings)) == 1
 
 
 @pytest.mark.django_db
