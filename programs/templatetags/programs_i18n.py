@@ -8,6 +8,7 @@ and nothing otherwise. ``{% untranslated_note obj %}`` says so in the page's lan
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from programs.translated import DEFAULT_LANGUAGE, shows_fallback, translated_fields
 
@@ -21,12 +22,25 @@ def lang_attr(obj, field):
     return ""
 
 
-@register.inclusion_tag("programs/includes/untranslated_note.html")
+@register.simple_tag
 def untranslated_note(obj, *fields, inline=False):
-    """The note, if any of ``fields`` (all of obj's translated fields by default) shows in English."""
+    """The note, if any of ``fields`` (all of obj's translated fields by default) shows in English.
+
+    Built here rather than by an included template: the tag runs for every item of a list, nearly always to
+    say nothing.
+    """
     fields = fields or (translated_fields(type(obj)) if obj is not None else ())
-    return {
-        "untranslated": any(shows_fallback(obj, field) for field in fields),
-        "inline": inline,
-        "language": translation.get_language(),
-    }
+    if not any(shows_fallback(obj, field) for field in fields):
+        return ""
+    language = translation.get_language()
+    if inline:
+        return format_html(
+            ' <span class="untranslated-note" lang="{}">({})</span>',
+            language,
+            _("not translated yet: shown in English"),
+        )
+    return format_html(
+        '<p class="untranslated-note" lang="{}">{}</p>',
+        language,
+        _("This part is not translated yet, so it is shown in English."),
+    )
