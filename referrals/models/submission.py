@@ -227,6 +227,15 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
             models.Index(
                 fields=["received_at"], name="submission_open_recv_idx", condition=Q(status__in=_OPEN_STATUSES)
             ),
+            # The open queue's page (SubmissionQuerySet.page_pks): each part of its order (urgent or not, overdue or
+            # not) in received order, read from the index alone (the overdue rule's columns are included), so a page
+            # costs the same at ten thousand submissions as at a million.
+            models.Index(
+                fields=["urgency", "received_at", "id"],
+                include=["status", "first_contacted_at", "records_completed_at", "records_requested_at"],
+                name="submission_open_queue_idx",
+                condition=Q(status__in=_OPEN_STATUSES),
+            ),
             # The likely-duplicate flag (SubmissionQuerySet._open_for_patient): UPPER(patient_name) = ... AND
             # patient_dob = ... among open submissions. The trigram index would answer the equality, slowly.
             models.Index(
