@@ -22,9 +22,15 @@ vary on cookies: if a page ever starts carrying a CSRF token (which sets a
 cookie), it simply stops being cached instead of handing one reader's token to
 the next. Readers with a session or a pending message (a coordinator, a family
 just back from a form) always get a fresh page.
+
+When the shared cache cannot be reached (Redis down), pages are rendered afresh
+and nothing is stored or reused, as if the cache were turned off: a family's page
+or form never fails for want of a copy. A content save that cannot renew the
+version is retried by that worker until the cache answers again.
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -44,6 +50,8 @@ from django.utils.cache import patch_vary_headers
 
 from core.language_offer import language_to_offer
 
+logger = logging.getLogger("core.page_cache")
+
 VERSION_KEY = "page-cache:content-version"
 # Response headers a view sets that a copy must keep (the middleware adds the rest on every request).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link")
@@ -55,20 +63,31 @@ RELEASE_PACKAGES = ("config", "core", "programs", "referrals")
 
 _clock = time.monotonic
 _local = OrderedDict()  # key -> (version, content, headers, expires): this worker's copies, least recent first
-_seen = [None, 0.0]  # the content version this worker last read, and when
+_seen = [None, None]  # the content version this worker last read (None: the cache did not answer), and when
+_refresh_pending = [False]  # a content save could not renew the version: renew it once the cache answers
 
 
 def refresh():
     """Make every stored page stale, on every worker (a new content version)."""
     version = secrets.token_hex(8)
-    cache.set(VERSION_KEY, version, None)
+    try:
+        cache.set(VERSION_KEY, version, None)
+    except Exception:  # noqa: BLE001 - any cache backend error (Redis down, database cache table missing)
+        # Every worker renders afresh while the cache is down; this one renews the version when it is back, so
+        # pages stored before the save are not served again.
+        logger.error("page cache unavailable: content saved; the stored pages are renewed when it answers again")
+        _refresh_pending[0] = True
+        _seen[:] = [None, _clock()]
+        return
+    _refresh_pending[0] = False
     _seen[:] = [version, _clock()]
 
 
 def forget():
     """Drop this worker's copies and its idea of the version (tests; the shared cache is left alone)."""
     _local.clear()
-    _seen[:] = [None, 0.0]
+    _seen[:] = [None, None]
+    _refresh_pending[0] = False
 
 
 def refresh_after_commit():
@@ -77,15 +96,26 @@ def refresh_after_commit():
 
 
 def _current_version():
-    """The content version, read from the shared cache at most once every VERSION_CHECK_SECONDS."""
+    """The content version, read from the shared cache at most once every VERSION_CHECK_SECONDS.
+
+    None when the cache did not answer: then no copy is stored or reused until it does.
+    """
     version, read_at = _seen
     now = _clock()
-    if version is None or now - read_at >= VERSION_CHECK_SECONDS:
+    if read_at is not None and now - read_at < VERSION_CHECK_SECONDS:
+        return version
+    if _refresh_pending[0]:
+        refresh()
+        return _seen[0]
+    try:
         version = cache.get(VERSION_KEY)
         if version is None:  # a new, cleared or evicted cache: whichever worker adds one first wins
             cache.add(VERSION_KEY, secrets.token_hex(8), None)
             version = cache.get(VERSION_KEY)
-        _seen[:] = [version, now]
+    except Exception:  # noqa: BLE001 - any cache backend error
+        logger.warning("page cache unavailable; rendering pages afresh")
+        version = None
+    _seen[:] = [version, now]
     return version
 
 
@@ -96,7 +126,11 @@ def _stored_page(key, version):
     if local is not None and local[0] == version and local[3] > now:
         _local.move_to_end(key)
         return local[1], local[2]
-    shared = cache.get(key)
+    try:
+        shared = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache backend error: render the page instead
+        logger.warning("page cache unavailable; rendering pages afresh")
+        return None
     if shared is None or shared[0] != version:
         return None
     _keep(key, shared)
@@ -162,8 +196,10 @@ def cached_page(view):
         timeout = settings.PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD") or _private(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
         version = _current_version()
+        if version is None:  # the cache is down: as if it were turned off
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
         stored = _stored_page(key, version)
         if stored is not None:
             content, headers = stored
@@ -175,7 +211,11 @@ def cached_page(view):
             if _storable(response):
                 headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
                 stored = (version, response.content, headers)
-                cache.set(key, stored, timeout)
+                try:
+                    cache.set(key, stored, timeout)
+                except Exception:  # noqa: BLE001 - any cache backend error: the page is served all the same
+                    logger.warning("page cache unavailable; page not stored")
+                    return response
                 _keep(key, stored)
         # The page differs by language offer, which follows the browser's language.
         patch_vary_headers(response, ["Accept-Language"])
@@ -204,8 +244,10 @@ def page_with_tokens(request, render, vary=(), **tokens):
     """
     if not settings.PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD") or _private(request):
         return render(**tokens)
-    key = "tokens:" + "|".join(map(str, vary)) + _page_key(request)
     version = _current_version()
+    if version is None:  # the cache is down: each page laid out afresh
+        return render(**tokens)
+    key = "tokens:" + "|".join(map(str, vary)) + _page_key(request)
     local = _local.get(key)
     if local is None or local[0] != version or local[3] <= _clock():
         slots = {name: f"{name}-slot-{secrets.token_hex(6)}" for name in tokens}

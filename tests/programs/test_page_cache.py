@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.forms import BooleanField
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -270,3 +270,55 @@ def test_each_worker_keeps_a_bounded_number_of_pages(client, cached, monkeypatch
     for age in range(1, 8):
         client.get("/studies/", {"age": age})
     assert len(page_cache._local) == 3
+
+
+# --- When the cache cannot be reached, pages are rendered afresh: never a 500 -------------------------------
+
+
+# Redis on a port nothing listens on: every cache call is refused at once (as when Redis is down).
+CACHE_DOWN = {"default": {"BACKEND": "core.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+@pytest.fixture
+def unreachable_cache():
+    with override_settings(CACHES=CACHE_DOWN):  # undone before the suite's own teardown clears the cache
+        yield
+
+
+@pytest.mark.parametrize("path", ["/", "/es/therapies/car-t-cell-therapy/", "/request-a-visit/", "/refer/"])
+def test_pages_and_forms_are_served_when_the_cache_is_down(client, cached, unreachable_cache, path, caplog):
+    for _reader in range(2):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "</footer>" in response.content.decode()
+    if "request-a-visit" in path or "refer" in path:
+        assert 'name="form_token"' in response.content.decode()
+    assert "page cache unavailable" in caplog.text
+
+
+def test_saving_content_while_the_cache_is_down_saves_it_and_shows_it(
+    client, cached, unreachable_cache, django_capture_on_commit_callbacks
+):
+    client.get("/therapies/car-t-cell-therapy/")
+    therapy = Therapy.objects.get(slug="car-t-cell-therapy")
+    therapy.summary_en = "Saved while the cache was down."
+    with django_capture_on_commit_callbacks(execute=True):
+        therapy.save()
+    assert Therapy.objects.get(pk=therapy.pk).summary_en == "Saved while the cache was down."
+    assert "Saved while the cache was down." in client.get("/therapies/car-t-cell-therapy/").content.decode()
+
+
+def test_a_save_made_while_the_cache_was_down_renews_the_stored_pages_once_it_is_back(
+    client, cached, clock, django_capture_on_commit_callbacks
+):
+    path = "/therapies/car-t-cell-therapy/"
+    client.get(path)  # stored, here and in the shared cache
+    therapy = Therapy.objects.get(slug="car-t-cell-therapy")
+    therapy.summary_en = "Saved while the cache was down."
+    with override_settings(CACHES=CACHE_DOWN), django_capture_on_commit_callbacks(execute=True):
+        therapy.save()
+    # The cache is back, still holding the page stored before the save.
+    clock.now += page_cache.VERSION_CHECK_SECONDS
+    fresh, queries = _get(client, path)
+    assert queries > 0 and "Saved while the cache was down." in fresh.content.decode()
+    assert _get(client, path)[1] == 0  # stored again, under the renewed version
