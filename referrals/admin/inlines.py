@@ -92,8 +92,9 @@ class ReadOnlyInline(admin.TabularInline):
     def cell_for(self, name):
         """``cell(obj, name)`` as a function of the row, with what is the same on every row worked out once.
 
-        A field with choices gets its labels once (display_for_field translates and maps them for each cell),
-        and a display method is called directly; anything else is ``cell`` itself.
+        A field with choices gets its labels once (display_for_field translates and maps them for each cell);
+        another field, or a display method, is read directly (no lookup by name per cell); anything else is
+        ``cell`` itself.
         """
         empty = self.get_empty_value_display()
         field = model_field_for_column(self.model._meta, name)
@@ -103,6 +104,8 @@ class ReadOnlyInline(admin.TabularInline):
             except TypeError:
                 return lambda obj: self.cell(obj, name)
             return lambda obj: labels.get(getattr(obj, name), empty)
+        if field is not None and not field.auto_created:
+            return lambda obj: display_for_field(getattr(obj, name), field, empty)  # lookup_field's answer, known
         if field is None and hasattr(self, name):
             method = getattr(self, name)
             boolean = getattr(method, "boolean", False)
