@@ -13,6 +13,37 @@ from referrals.notifications import send_pending
 # Fixtures for the coordinators' admin tests (coordinator, coordinator_client).
 pytest_plugins = ["tests.referrals.coordinator_fixtures"]
 
+# Django's default hasher (PBKDF2, a million rounds) takes 0.3-0.7 s per password here, and the suite creates and
+# signs in a few hundred coordinators: minutes of CPU that test nothing. The project's own hashers are still used
+# end to end by tests/referrals/test_auth.py (test_the_project_hasher_stores_...) and by the `make` subprocesses.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _flush_postgresql_with_delete():
+    """Empty the tables after a transactional test with DELETE, not TRUNCATE, on PostgreSQL.
+
+    Every test that uses the live server (the browser tests) or ``transaction=True`` ends with Django's flush of
+    every table. PostgreSQL's TRUNCATE of the project's ~35 tables takes about a second (new files for each table
+    and index); DELETE of the few rows a test leaves takes ~10 ms in the same single transaction (Django's foreign
+    keys are deferred to its commit; no table has a trigger). The tables end up just as empty, post_migrate runs
+    as before, and neither resets sequences. Only the test process is changed; nothing in the project flushes.
+    """
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no psycopg installed: SQLite only
+        return
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};" for table in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_postgresql_with_delete()
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
@@ -31,6 +62,7 @@ def _test_settings(settings, tmp_path):
     private_storage()._wrapped = empty  # look up STORAGES["private"] again
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -84,12 +84,16 @@ def readme_shots():
 def project_copy(tmp_path):
     copy = tmp_path / "project"
     local = {".venv", ".git", "staticfiles", "screenshots", "private_media", "test-results", "db.sqlite3"}
+    # Read-only to `make screenshots`, and large (node_modules is 220 MB once `make css` has run): linked, not copied.
+    linked = {".venv", "node_modules"}
 
     def skip(folder, names):
-        return [name for name in names if name == "__pycache__" or (Path(folder) == ROOT and name in local)]
+        return [name for name in names if name == "__pycache__" or (Path(folder) == ROOT and name in local | linked)]
 
     shutil.copytree(ROOT, copy, ignore=skip)  # keeps mtimes: make sees the venv as installed, as it is here
-    (copy / ".venv").symlink_to(ROOT / ".venv")
+    for name in linked:
+        if (ROOT / name).exists():
+            (copy / name).symlink_to(ROOT / name)
     return copy
 
 

@@ -191,6 +191,28 @@ def test_login_with_password_and_code(coordinator):
     assert client.get(CHANGELIST).status_code == 200
 
 
+def test_the_project_hasher_stores_a_slow_hash_and_sign_in_checks_it(settings, coordinator):
+    """The other tests hash with MD5 for speed (tests/conftest.py); here the project's own hashers, end to end."""
+    from django.conf import global_settings
+    from django.contrib.auth.hashers import identify_hasher
+
+    import config.settings
+
+    settings.PASSWORD_HASHERS = getattr(config.settings, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
+    coordinator.set_password(PASSWORD)
+    coordinator.save()
+    hasher = identify_hasher(coordinator.password)
+    assert hasher.algorithm == "pbkdf2_sha256"
+    assert f"${hasher.iterations}$" in coordinator.password
+    device = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    client = Client()
+    assert login(client, password="not the password", token=current_token(device)).status_code == 200
+    assert "_auth_user_id" not in client.session
+    response = login(client, token=current_token(device))
+    assert response.status_code == 302
+    assert client.get(CHANGELIST).status_code == 200
+
+
 def test_login_with_device_but_wrong_or_no_code_is_refused(coordinator):
     TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
     client = Client()
