@@ -137,6 +137,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: shared across worker processes. Redis when CACHE_URL is a redis://
 # URL; the embedded default is the database cache (`createcachetable`).
 CACHE_URL = env("CACHE_URL", "")
+# A Redis that stops answering costs a request at most this many seconds per call (core/redis_cache.py); the
+# page cache and the rate limit then carry on without it.
+CACHE_SOCKET_TIMEOUT = float(env("CACHE_SOCKET_TIMEOUT", "0.5"))
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {

@@ -1,5 +1,8 @@
 """Content pages: no cookie for anonymous readers, served from the cache after the first, fresh after staff save."""
 
+import socket
+import time
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -280,6 +283,16 @@ CACHE_DOWN = {"default": {"BACKEND": "core.redis_cache.ReusedClientRedisCache", 
 
 
 @pytest.fixture
+def hung_cache(settings):
+    """A "Redis" that accepts connections and never answers (a hung server): each call waits CACHE_SOCKET_TIMEOUT."""
+    settings.CACHE_SOCKET_TIMEOUT = 0.2
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as listener:
+        hung = {"default": {**CACHE_DOWN["default"], "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0"}}
+        with override_settings(CACHES=hung):
+            yield
+
+
+@pytest.fixture
 def unreachable_cache():
     with override_settings(CACHES=CACHE_DOWN):  # undone before the suite's own teardown clears the cache
         yield
@@ -322,3 +335,15 @@ def test_a_save_made_while_the_cache_was_down_renews_the_stored_pages_once_it_is
     fresh, queries = _get(client, path)
     assert queries > 0 and "Saved while the cache was down." in fresh.content.decode()
     assert _get(client, path)[1] == 0  # stored again, under the renewed version
+
+
+def test_a_hung_cache_delays_a_page_by_its_socket_timeout_not_forever(client, cached, hung_cache, clock):
+    for path in ["/therapies/car-t-cell-therapy/", "/request-a-visit/"]:
+        started = time.monotonic()
+        response = client.get(path)
+        assert response.status_code == 200
+        assert time.monotonic() - started < 2  # one wait of 0.2 s for the version; redis-py alone waits forever
+    # Within VERSION_CHECK_SECONDS of a failed read the cache is not asked again: no wait at all.
+    started = time.monotonic()
+    assert client.get("/therapies/").status_code == 200
+    assert time.monotonic() - started < 0.2
