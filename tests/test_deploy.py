@@ -84,3 +84,74 @@ def test_the_access_log_masks_secret_links(tmp_path):
     log = nginx.access_log.read_text()
     assert "SECRETtoken" not in log
     assert "/records/[token]/" in log and "/es/received/[token]/?x=1" in log and "/studies/" in log
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (apt-get install -y nginx)")
+def test_pages_reach_the_reader_compressed(tmp_path):
+    """cip-proxy.conf gzips the app's HTML (a form page is 26 KB, about 5 KB compressed); a short answer stays
+    as it is. The upstream is a plain HTTP server standing in for gunicorn."""
+    import gzip
+    import threading
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from scripts.battery.services import Nginx
+
+    page = ("<!doctype html><title>x</title>" + "<p>Referral form field</p>" * 800).encode()
+
+    class App(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page if self.path == "/page/" else b"ok"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    nginx = Nginx(tmp_path, [app.server_address[1]]).start()
+    try:
+
+        def get(path):
+            request = urllib.request.Request(f"{nginx.url}{path}", headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.headers, response.read()
+
+        headers, body = get("/page/")
+        assert headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in headers.get_all("Vary")
+        assert gzip.decompress(body) == page and len(body) < len(page) / 10
+        headers, body = get("/short/")
+        assert headers["Content-Encoding"] is None and body == b"ok"
+    finally:
+        nginx.stop()
+        app.shutdown()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (apt-get install -y nginx)")
+def test_the_proxy_rules_fit_beside_debians_own_gzip_setting(tmp_path):
+    """Debian's nginx.conf says `gzip on;` at the http level; cip-proxy.conf sets gzip per server, which nginx
+    accepts beside it (the same directive twice in one block would stop nginx from starting)."""
+    import subprocess
+
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    gzip on;
+    include {DEPLOY}/nginx/cip-http.conf;
+    upstream cip_app {{ server 127.0.0.1:9; }}
+    server {{
+        listen 127.0.0.1:9;
+        include {DEPLOY}/nginx/cip-proxy.conf;
+    }}
+}}
+""")
+    result = subprocess.run(["nginx", "-t", "-q", "-c", str(conf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

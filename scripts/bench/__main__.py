@@ -99,7 +99,7 @@ def run(mode, args, workdir, stack):
 
     say(f"Measuring: {mode.rounds} rounds, {mode.seconds} s each, wrk -t{plan.WRK_THREADS} -c{plan.WRK_CONNECTIONS}")
     runner.rounds(context)
-    lighthouse = setup.lighthouse(context.servers["site"].url, mode, say)
+    lighthouse = setup.lighthouse(setup.behind_nginx(context.servers["site"], workdir, stack), mode, say)
     return report.assemble(
         mode=mode,
         setup={

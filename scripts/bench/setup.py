@@ -168,6 +168,18 @@ def _count(scenario, urls, admin_db, run, cookies, pdf):
     )
 
 
+def behind_nginx(server, workdir, stack):
+    """The site's address through nginx with the production proxy files (compression included), as a phone
+    reaches it; the gunicorn's own address when nginx is not installed (the scores then run lower)."""
+    if not shutil.which("nginx"):
+        return server.url
+    from scripts.battery.services import Nginx
+
+    proxy = Nginx(workdir, [server.port]).start()
+    stack.callback(proxy.stop)
+    return proxy.url
+
+
 def lighthouse(base_url, mode, say):
     """Lighthouse's scores on a few pages when scripts/lighthouse.py and npm's lighthouse are there."""
     try:
