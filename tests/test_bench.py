@@ -233,3 +233,73 @@ def test_the_command_prints_its_help():
                           timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "--quick" in done.stdout and "--submissions" in done.stdout
+
+
+# --- Where the time goes ------------------------------------------------------------------------
+
+
+def test_the_report_shows_where_the_time_goes_and_which_targets_are_above_their_ceiling():
+    split = {
+        "plain_ms": 0.4,
+        "rows": {
+            "therapy-nocache": {
+                "label": "a therapy, uncached",
+                "wall": 2.5,
+                "database": 0.4,
+                "templates": 0.9,
+                "rest": 1.2,
+                "ratio": 0.16,
+                "ceiling": 0.24,
+            },
+            "post-visit-pdf": {
+                "label": "POST + PDF",
+                "wall": 20.0,
+                "database": 3.0,
+                "templates": 0.0,
+                "rest": 17.0,
+                "ratio": 0.02,
+                "ceiling": 0.12,
+            },
+        },
+    }
+    text = report.markdown(assembled(plan.QUICK, breakdown=split))
+    assert "Where the time goes (in-process, ms per request; the plain view: 0.40 ms)" in text
+    assert "| a therapy, uncached | 2.50 | 0.40 | 0.90 | 1.20 | 0.16 | 0.24 | 0.45 (above the ceiling) |" in text
+    assert "| POST + PDF | 20.00 | 3.00 | 0.00 | 17.00 | 0.02 | 0.12 | 0.05 |" in text
+    assert "Where the time goes" not in report.markdown(assembled(plan.QUICK))  # nothing measured: no section
+
+
+def test_the_breakdown_picks_the_uncached_pages_and_the_form_posts():
+    from scripts.bench import breakdown
+
+    picked = {s.key for s in plan.SCENARIOS if breakdown.wanted(s)}
+    assert picked == {"home-nocache", "studies-nocache", "therapy-nocache", "video-nocache", "post-visit",
+                      "post-visit-pdf"}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_breakdown_splits_real_requests_into_database_templates_and_the_rest(settings):
+    """Measured in-process on the test database: the plain view has no query and no template; the home page
+    has both; a form POST (302) has queries and no template; the parts add up to the wall time."""
+    from scripts.bench import breakdown
+    from tests.referrals.factories import pdf_bytes, second_opinion_data
+
+    settings.RATELIMIT_POSTS = 1000
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the bench's in-process requests name the servers' host
+    plain = breakdown.measure(plan.BASELINE_PATH, count=5)
+    assert plain["database"] == 0 and plain["templates"] == 0 and plain["rest"] == pytest.approx(plain["wall"])
+    home = breakdown.measure("/", page_cache=False, count=5)
+    assert home["database"] > 0 and home["templates"] > 0
+    assert home["database"] + home["templates"] + home["rest"] == pytest.approx(home["wall"])
+
+    class Poster:
+        def data(self, form_token):
+            return second_opinion_data(form_token=form_token)
+
+    bodies = breakdown._bodies(Poster(), pdf_bytes(), breakdown.WARMUP + 2)
+    assert bodies[0][1].startswith("multipart/form-data")
+    post = breakdown.measure("/request-a-visit/", bodies=bodies)
+    assert post["database"] > 0 and post["templates"] == 0
+    from referrals.models import Attachment, Submission
+
+    assert Submission.objects.count() == Attachment.objects.count() == breakdown.WARMUP + 2

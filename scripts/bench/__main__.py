@@ -99,6 +99,7 @@ def run(mode, args, workdir, stack):
 
     say(f"Measuring: {mode.rounds} rounds, {mode.seconds} s each, wrk -t{plan.WRK_THREADS} -c{plan.WRK_CONNECTIONS}")
     runner.rounds(context)
+    split = _breakdown(context, urls, say)
     lighthouse = setup.lighthouse(setup.behind_nginx(context.servers["site"], workdir, stack), mode, say)
     return report.assemble(
         mode=mode,
@@ -118,7 +119,21 @@ def run(mode, args, workdir, stack):
         skipped=skipped,
         errors=context.errors,
         lighthouse=lighthouse,
+        breakdown=split,
     )
+
+
+def _breakdown(context, urls, say):
+    """Where the time goes, in-process (scripts/bench/breakdown.py); an error there is reported, not fatal."""
+    from scripts.battery.traffic import pdf_of_size
+    from scripts.bench import breakdown, databases, setup
+
+    databases.use(urls["site"])
+    try:
+        return breakdown.run(context.scenarios, context.poster, pdf_of_size(setup.PDF_BYTES, seed=1), say)
+    except Exception as error:  # noqa: BLE001 - shown with the errors; the measurements stand
+        context.errors.append(f"where the time goes: {type(error).__name__}: {error}")
+        return {}
 
 
 def setup_django(env, site_url):

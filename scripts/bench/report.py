@@ -101,6 +101,9 @@ def markdown(report):
     for row in report["targets"]:
         mark = {True: "pass", False: "MISSED", None: "not run"}[row["passed"]]
         lines.append(f"| {row['scenario']}: {row['why']} | {row['text']} | {mark} |")
+    from scripts.bench import breakdown
+
+    lines += breakdown.markdown(report.get("breakdown"), plan.TARGETS)
     memory = report.get("memory") or {}
     if memory.get("samples"):
         series = ", ".join(f"{s['uploads']}: {s['max_worker_mb']:.0f}" for s in memory["samples"])
@@ -137,7 +140,9 @@ def lighthouse_verdict(rows):
     return problems
 
 
-def assemble(*, mode, setup, machine_info, scenarios, results, baselines, memory, skipped, errors, lighthouse):
+def assemble(
+    *, mode, setup, machine_info, scenarios, results, baselines, memory, skipped, errors, lighthouse, breakdown=None
+):
     """The report's dict (what --json writes), with every summary and target checked."""
     import statistics
 
@@ -183,6 +188,7 @@ def assemble(*, mode, setup, machine_info, scenarios, results, baselines, memory
         ],
         "memory": memory,
         "lighthouse": {key: value for key, value in lighthouse.items() if key != "problems"},
+        "breakdown": breakdown or {},
         "skipped": skipped,
         "errors": errors,
         "failed": failed,
