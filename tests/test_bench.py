@@ -239,33 +239,21 @@ def test_the_command_prints_its_help():
 
 
 def test_the_report_shows_where_the_time_goes_and_which_targets_are_above_their_ceiling():
+    row = {"wall": 2.5, "database": 0.4, "templates": 0.9, "rest": 1.2, "ceiling": 0.24}
     split = {
         "plain_ms": 0.4,
+        "plain_wrk_ms": 1.0,
         "rows": {
-            "therapy-nocache": {
-                "label": "a therapy, uncached",
-                "wall": 2.5,
-                "database": 0.4,
-                "templates": 0.9,
-                "rest": 1.2,
-                "ratio": 0.16,
-                "ceiling": 0.24,
-            },
-            "post-visit-pdf": {
-                "label": "POST + PDF",
-                "wall": 20.0,
-                "database": 3.0,
-                "templates": 0.0,
-                "rest": 17.0,
-                "ratio": 0.02,
-                "ceiling": 0.12,
-            },
+            "home": {"label": "home /, cached", **row},  # wrk measured it: its ratio is shown
+            "therapy-nocache": {"label": "a therapy, uncached", **row},
+            "post-visit-pdf": {"label": "POST + PDF", **row, "ceiling": 0.12},
         },
     }
     text = report.markdown(assembled(plan.QUICK, breakdown=split))
-    assert "Where the time goes (in-process, ms per request; the plain view: 0.40 ms)" in text
-    assert "| a therapy, uncached | 2.50 | 0.40 | 0.90 | 1.20 | 0.16 | 0.24 | 0.45 (above the ceiling) |" in text
-    assert "| POST + PDF | 20.00 | 3.00 | 0.00 | 17.00 | 0.02 | 0.12 | 0.05 |" in text
+    assert "the plain view: 0.40 ms here, 1.00 ms of a worker under wrk" in text
+    assert "| home /, cached | 2.50 | 0.40 | 0.90 | 1.20 | 0.81 | 0.24 | 0.85 (above the ceiling) |" in text
+    assert "| a therapy, uncached | 2.50 | 0.40 | 0.90 | 1.20 | – | 0.24 | 0.45 (above the ceiling) |" in text
+    assert "| POST + PDF | 2.50 | 0.40 | 0.90 | 1.20 | – | 0.12 | 0.05 |" in text
     assert "Where the time goes" not in report.markdown(assembled(plan.QUICK))  # nothing measured: no section
 
 
@@ -303,3 +291,16 @@ def test_the_breakdown_splits_real_requests_into_database_templates_and_the_rest
     from referrals.models import Attachment, Submission
 
     assert Submission.objects.count() == Attachment.objects.count() == breakdown.WARMUP + 2
+
+
+@pytest.mark.django_db
+def test_the_ceiling_is_the_plain_views_time_under_wrk_over_that_plus_database_and_templates(settings):
+    from scripts.bench import breakdown
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    result = breakdown.run([plan.BY_KEY["home-nocache"], plan.BY_KEY["home"]], None, None, lambda _text: None, 2000)
+    assert result["plain_wrk_ms"] == 1.0  # 2 workers, 2,000 requests per second: 1 ms of a worker each
+    assert set(result["rows"]) == {"home-nocache"}  # a cached page is not split: it renders nothing
+    row = result["rows"]["home-nocache"]
+    assert row["ceiling"] == pytest.approx(1.0 / (1.0 + row["database"] + row["templates"]), abs=0.002)
+    assert 0 < row["ceiling"] < 1

@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -129,8 +130,10 @@ def _breakdown(context, urls, say):
     from scripts.bench import breakdown, databases, setup
 
     databases.use(urls["site"])
+    baseline_rps = statistics.median(r["rps"] for rows in context.baselines.values() for r in rows)
     try:
-        return breakdown.run(context.scenarios, context.poster, pdf_of_size(setup.PDF_BYTES, seed=1), say)
+        pdf = pdf_of_size(setup.PDF_BYTES, seed=1)
+        return breakdown.run(context.scenarios, context.poster, pdf, say, baseline_rps)
     except Exception as error:  # noqa: BLE001 - shown with the errors; the measurements stand
         context.errors.append(f"where the time goes: {type(error).__name__}: {error}")
         return {}

@@ -103,7 +103,8 @@ def markdown(report):
         lines.append(f"| {row['scenario']}: {row['why']} | {row['text']} | {mark} |")
     from scripts.bench import breakdown
 
-    lines += breakdown.markdown(report.get("breakdown"), plan.TARGETS)
+    ratios = {key: scenario["summary"].get("ratio") for key, scenario in report["scenarios"].items()}
+    lines += breakdown.markdown(report.get("breakdown"), plan.TARGETS, ratios)
     memory = report.get("memory") or {}
     if memory.get("samples"):
         series = ", ".join(f"{s['uploads']}: {s['max_worker_mb']:.0f}" for s in memory["samples"])
