@@ -33,16 +33,18 @@ def preferred_language(accept_language):
     return None
 
 
-def language_to_offer(request):
+def language_to_offer(request, language=None):
     """The language to offer on this page, or None: the browser's first choice, if this English page has it.
 
     Only English pages offer: someone on a Spanish page chose it or was sent it on purpose
-    (many Spanish-reading families keep their phones in English).
+    (many Spanish-reading families keep their phones in English). ``language`` is the page's
+    (the active one unless given: the page cache asks before the language is activated).
     """
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES or translation.get_language() != settings.LANGUAGE_CODE:
+    language = language or translation.get_language()
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES or language != settings.LANGUAGE_CODE:
         return None
     preferred = preferred_language(request.headers.get("Accept-Language"))
-    if preferred and preferred != translation.get_language():
+    if preferred and preferred != language:
         return preferred
     return None
 

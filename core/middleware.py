@@ -21,7 +21,7 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._in_request_line_or_cookies(request):
+        if self.in_request_line_or_cookies(request):
             return bad_request(request)
         return self.get_response(request)
 
@@ -33,7 +33,7 @@ class RejectNulBytesMiddleware:
         return None
 
     @staticmethod
-    def _in_request_line_or_cookies(request):
+    def in_request_line_or_cookies(request):
         if NUL in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
             return True
         return _any_nul(request.GET.lists()) or _any_nul((key, [value]) for key, value in request.COOKIES.items())

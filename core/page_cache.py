@@ -2,8 +2,8 @@
 
 A content page is the same for every reader who has no session: it depends on
 the address, the language, the language offer (core.language_offer) and the
-content staff publish. ``cached_page`` keeps each such page under a key made of
-the first three and the release (a fingerprint of the templates, translations,
+content staff publish. Views marked ``cached_page`` have their pages kept by
+``PageCacheMiddleware`` under a key made of the first three and the release (a fingerprint of the templates, translations,
 static files and phone numbers this process serves, so a deploy never serves
 pages rendered by the one before it). With the page it stores the content
 version it was rendered from: a random token replaced whenever content is saved
@@ -16,6 +16,14 @@ the current version from the shared cache at most once every
 (a round trip and an unpickled page cost as much as the rest of the request).
 So a saved change shows at once on the worker that saved it, and on every other
 worker within that second.
+
+The middleware sits near the top of the stack (after the HTTPS redirect and the
+static files), so a stored page is answered before sessions, CSRF, the URL
+resolver or the view run: it is stored with the headers the rest of the stack
+gave it (the Content-Security-Policy, Content-Language, Vary, X-Frame-Options),
+and costs less than the plain ``/robots.txt``. Only addresses that resolve to a
+``cached_page`` view are looked up (the answer is remembered per path), so a
+form page or the admin never waits on the cache.
 
 A response is stored only if it is a plain 200 that sets no cookie and does not
 vary on cookies: if a page ever starts carrying a CSRF token (which sets a
@@ -44,17 +52,21 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, get_urlconf, resolve
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from core.language_offer import language_to_offer
+from core.middleware import RejectNulBytesMiddleware
 
 logger = logging.getLogger("core.page_cache")
 
 VERSION_KEY = "page-cache:content-version"
-# Response headers a view sets that a copy must keep (the middleware adds the rest on every request).
+# Response headers a form page's copy keeps (the middleware adds the rest on every request). A content page's copy
+# keeps every header the stack below PageCacheMiddleware set, except these, which belong to one response only.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link")
+UNKEPT_HEADERS = {"set-cookie", "date", "expires"}
 # How stale another worker's idea of the content version may be; pages kept in each worker's memory.
 VERSION_CHECK_SECONDS = 1.0
 LOCAL_PAGES = 256
@@ -173,9 +185,11 @@ def _private(request):
     return settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES
 
 
-def _page_key(request):
+def _page_key(request, language=None):
+    """The page's key: the release, the language (the active one unless given), the offer and the address."""
+    language = language or translation.get_language()
     address = request.build_absolute_uri()
-    parts = [release(), translation.get_language(), language_to_offer(request) or "-", address]
+    parts = [release(), language, language_to_offer(request, language) or "-", address]
     return "page-cache:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -189,39 +203,75 @@ def _storable(response):
 
 
 def cached_page(view):
-    """Serve ``view``'s page from the cache to readers without a session; store what it renders for them."""
+    """Mark ``view``'s pages as the same for every reader without a session: PageCacheMiddleware keeps them."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        timeout = settings.PAGE_CACHE_SECONDS
-        if not timeout or request.method not in ("GET", "HEAD") or _private(request):
-            return view(request, *args, **kwargs)
-        version = _current_version()
-        if version is None:  # the cache is down: as if it were turned off
-            return view(request, *args, **kwargs)
-        key = _page_key(request)
+        response = view(request, *args, **kwargs)
+        response.page_cacheable = True
+        # The page differs by language offer, which follows the browser's language.
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+    wrapper.page_cached = True  # copied onto the decorators above it (functools.wraps): read by _serves_cached_pages
+    return wrapper
+
+
+@lru_cache(maxsize=4096)
+def _serves_cached_pages(urlconf, language, path):
+    """Whether ``path`` resolves to a ``cached_page`` view (remembered: the URLs only change with a release)."""
+    with translation.override(language):  # the /es/ prefix only resolves with Spanish active
+        try:
+            match = resolve(path, urlconf)
+        except Resolver404:
+            return False
+    return getattr(match.func, "page_cached", False)
+
+
+class PageCacheMiddleware:
+    """Answer a stored content page before the rest of the stack runs; store what ``cached_page`` views render."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        found = self._key(request)
+        if found is None:
+            return self.get_response(request)
+        key, version = found
         stored = _stored_page(key, version)
         if stored is not None:
             content, headers = stored
             response = HttpResponse(content)
             for name, value in headers:
                 response[name] = value
-        else:
-            response = view(request, *args, **kwargs)
-            if _storable(response):
-                headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-                stored = (version, response.content, headers)
-                try:
-                    cache.set(key, stored, timeout)
-                except Exception:  # noqa: BLE001 - any cache backend error: the page is served all the same
-                    logger.warning("page cache unavailable; page not stored")
-                    return response
-                _keep(key, stored)
-        # The page differs by language offer, which follows the browser's language.
-        patch_vary_headers(response, ["Accept-Language"])
+            return response
+        response = self.get_response(request)
+        if getattr(response, "page_cacheable", False) and _storable(response):
+            headers = [(name, value) for name, value in response.items() if name.lower() not in UNKEPT_HEADERS]
+            stored = (version, response.content, headers)
+            try:
+                cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+            except Exception:  # noqa: BLE001 - any cache backend error: the page is served all the same
+                logger.warning("page cache unavailable; page not stored")
+                return response
+            _keep(key, stored)
         return response
 
-    return wrapper
+    @staticmethod
+    def _key(request):
+        """(key, content version) when this request may get a stored page; else None."""
+        if not settings.PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD") or _private(request):
+            return None
+        if RejectNulBytesMiddleware.in_request_line_or_cookies(request):
+            return None  # the stack answers 400
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        if not _serves_cached_pages(get_urlconf() or settings.ROOT_URLCONF, language, request.path_info):
+            return None
+        version = _current_version()
+        if version is None:  # the cache is down: as if it were turned off
+            return None
+        return _page_key(request, language), version
 
 
 # --- Pages that differ between readers only by their tokens (the intake forms) -------------------------------

@@ -155,22 +155,59 @@ def test_only_plain_200_pages_are_stored(client, cached, path, status):
     assert _get(client, path)[1] > 0
 
 
-def test_a_page_that_sets_a_cookie_is_never_stored(rf, settings):
+@pytest.mark.parametrize(("sets_cookie", "renders"), [(False, 1), (True, 2)])
+def test_a_page_that_sets_a_cookie_is_never_stored(rf, settings, sets_cookie, renders):
     settings.PAGE_CACHE_SECONDS = 3600
     calls = []
 
-    @page_cache.cached_page
-    def view(request):
+    def stack_below(request):  # what the middleware below and a cached_page view would answer
         from django.http import HttpResponse
 
         calls.append(request)
-        response = HttpResponse("a page with a token")
-        response.set_cookie("csrftoken", "one reader's token")
+        response = HttpResponse("a page")
+        if sets_cookie:
+            response.set_cookie("csrftoken", "one reader's token")
+        response.page_cacheable = True
         return response
 
-    view(rf.get("/somewhere/"))
-    view(rf.get("/somewhere/"))
-    assert len(calls) == 2
+    middleware = page_cache.PageCacheMiddleware(stack_below)
+    for _reader in range(2):
+        assert middleware(rf.get("/therapies/")).content == b"a page"
+    assert len(calls) == renders
+
+
+def test_a_stored_page_is_answered_before_the_rest_of_the_stack(client, cached, monkeypatch):
+    """No session, CSRF, URL resolving or view on a stored page: it keeps the headers they gave it, and the
+    middleware above it (HTTPS, security headers) still runs."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    first = client.get("/therapies/")
+    below = []
+    monkeypatch.setattr(SessionMiddleware, "process_request", lambda self, request: below.append(request))
+    again = client.get("/therapies/")
+    assert below == [] and again.content == first.content
+    for header in ("Content-Security-Policy", "Content-Language", "Vary", "X-Frame-Options", "Content-Length"):
+        assert again[header] == first[header], header
+    assert "Accept-Language" in again["Vary"] and again["Content-Length"] == str(len(again.content))
+    assert again["X-Content-Type-Options"] == "nosniff" and again["Referrer-Policy"] == "same-origin"
+    assert client.head("/therapies/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/robots.txt", "/refer/", "/request-a-visit/", "/admin/login/", "/no-such-page/"])
+def test_other_pages_never_wait_on_the_page_cache(client, cached, monkeypatch, path):
+    looked_up = []
+    monkeypatch.setattr(page_cache, "_stored_page", lambda key, version: looked_up.append(key))
+    client.get(path)
+    client.get(path)
+    assert looked_up == []
+    client.get("/es/therapies/")
+    assert len(looked_up) == 1  # a content page is looked up (the Spanish address resolves too)
+
+
+def test_a_nul_byte_in_a_cookie_still_gets_a_400_on_a_stored_page(client, cached):
+    assert client.get("/therapies/").status_code == 200
+    client.cookies["tracker"] = "abc\x00def"
+    assert client.get("/therapies/").status_code == 400
 
 
 def test_no_cache_when_turned_off(client, content, settings):
