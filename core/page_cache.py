@@ -52,8 +52,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.urls import Resolver404, get_urlconf, resolve
 from django.middleware.csrf import get_token
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
