@@ -36,17 +36,18 @@ JPEG_QUALITY = 95  # visually the same as the photo sent; a phone saves at about
 TYPE_LABELS = {"application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image"}
 
 
-def store_files(submission, files, written, *, source=Attachment.Source.FORM, record_item="", added_by=None):
+def store_files(submission, files, written, *, source=Attachment.Source.FORM, record_item="", added_by=None, new=False):
     """Save each checked upload as an Attachment of ``submission``; append each storage name to ``written``.
 
     An image whose stored bytes differ from the sent ones gets a METADATA_REMOVED
     history row, in the caller's transaction, naming it by its position among the
-    submission's documents (a file name can contain a patient's name).
+    submission's documents (a file name can contain a patient's name). ``new``: the
+    submission was made in this transaction, so it has no documents yet (no query to count them).
     """
     if not files:
         return []
     attachments = []
-    position = submission.attachments.count()
+    position = 0 if new else submission.attachments.count()
     for uploaded in files:
         # The form has already checked each file; check again so every caller is safe.
         mime = getattr(uploaded, "detected_type", None) or validate_upload(uploaded)

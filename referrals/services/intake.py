@@ -44,7 +44,7 @@ def submit(*, form, files=(), language="en"):
         try:
             with transaction.atomic():
                 submission = _create_submission(form=form, language=language)
-                documents.store_files(submission, files, written)
+                documents.store_files(submission, files, written, new=True)
                 _create_checklist(submission)
                 _create_notifications(submission)
             break

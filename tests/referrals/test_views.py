@@ -66,6 +66,19 @@ def test_a_valid_post_runs_a_fixed_number_of_queries_and_no_token_lookup(
 
 
 @pytest.mark.django_db
+def test_a_post_with_documents_adds_one_insert_each_and_no_count(client, django_assert_num_queries):
+    """Each document is one more INSERT; a new submission's documents are numbered without counting them."""
+    data = second_opinion_data()
+    data["documents"] = [upload(), upload("scan.png", PNG, "image/png")]
+    with django_assert_num_queries(POST_QUERIES["second_opinion"] + 2), CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("referrals:second_opinion"), data)
+    assert response.status_code == 302
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    submission = Submission.objects.get()
+    assert submission.attachments.count() == 2
+
+
+@pytest.mark.django_db
 def test_each_get_gets_a_fresh_form_token(client):
     first = client.get(reverse("referrals:refer")).context["form"].initial["form_token"]
     second = client.get(reverse("referrals:refer")).context["form"].initial["form_token"]
