@@ -3,12 +3,13 @@
 A content page is the same for every reader who has no session: it depends on
 the address, the language, the language offer (core.language_offer) and the
 content staff publish. Views marked ``cached_page`` have their pages kept by
-``PageCacheMiddleware`` under a key made of the first three and the release (a fingerprint of the templates, translations,
-static files and phone numbers this process serves, so a deploy never serves
-pages rendered by the one before it). With the page it stores the content
-version it was rendered from: a random token replaced whenever content is saved
-or deleted (``refresh_after_commit``, called by the content models' ``save``
-and ``delete``); a page from another version is rendered again.
+``PageCacheMiddleware`` under a key made of the first three and the release (a
+fingerprint of the templates, translations, static files and phone numbers this
+process serves, so a deploy never serves pages rendered by the one before it).
+With the page it stores the content version it was rendered from: a random
+token replaced whenever content is saved or deleted (``refresh_after_commit``,
+called by the content models' ``save`` and ``delete``); a page from another
+version is rendered again.
 
 Each worker also keeps the pages it served last in its own memory, and reads
 the current version from the shared cache at most once every
