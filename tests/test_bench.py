@@ -311,37 +311,19 @@ def test_the_ceiling_is_the_plain_views_time_under_wrk_over_that_plus_database_a
 def test_lighthouse_reaches_the_site_through_nginx_with_the_production_rules(tmp_path):
     """As a phone does: the bench's Lighthouse address is nginx (compressing pages) in front of the server."""
     import gzip
-    import threading
     import urllib.request
     from contextlib import ExitStack
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from types import SimpleNamespace
 
     from scripts.bench import setup
+    from tests.http_upstream import html_upstream
 
     page = b"<!doctype html><title>x</title>" + b"<p>A page of the site.</p>" * 400
-
-    class App(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args):
-            pass
-
-    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    server = SimpleNamespace(port=app.server_address[1], url=f"http://127.0.0.1:{app.server_address[1]}")
-    try:
-        with ExitStack() as stack:
-            url = setup.behind_nginx(server, tmp_path, stack)
-            assert url != server.url
-            request = urllib.request.Request(url + "/", headers={"Accept-Encoding": "gzip"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                assert response.headers["Content-Encoding"] == "gzip"
-                assert gzip.decompress(response.read()) == page
-    finally:
-        app.shutdown()
+    with html_upstream({"/": page}) as port, ExitStack() as stack:
+        server = SimpleNamespace(port=port, url=f"http://127.0.0.1:{port}")
+        url = setup.behind_nginx(server, tmp_path, stack)
+        assert url != server.url
+        request = urllib.request.Request(url + "/", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(response.read()) == page

@@ -91,45 +91,29 @@ def test_pages_reach_the_reader_compressed(tmp_path):
     """cip-proxy.conf gzips the app's HTML (a form page is 26 KB, about 5 KB compressed); a short answer stays
     as it is. The upstream is a plain HTTP server standing in for gunicorn."""
     import gzip
-    import threading
     import urllib.request
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from scripts.battery.services import Nginx
+    from tests.http_upstream import html_upstream
 
     page = ("<!doctype html><title>x</title>" + "<p>Referral form field</p>" * 800).encode()
+    with html_upstream({"/page/": page}) as port:
+        nginx = Nginx(tmp_path, [port]).start()
+        try:
 
-    class App(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = page if self.path == "/page/" else b"ok"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            def get(path):
+                request = urllib.request.Request(f"{nginx.url}{path}", headers={"Accept-Encoding": "gzip"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.headers, response.read()
 
-        def log_message(self, *args):
-            pass
-
-    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    nginx = Nginx(tmp_path, [app.server_address[1]]).start()
-    try:
-
-        def get(path):
-            request = urllib.request.Request(f"{nginx.url}{path}", headers={"Accept-Encoding": "gzip"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.headers, response.read()
-
-        headers, body = get("/page/")
-        assert headers["Content-Encoding"] == "gzip"
-        assert "Accept-Encoding" in headers.get_all("Vary")
-        assert gzip.decompress(body) == page and len(body) < len(page) / 10
-        headers, body = get("/short/")
-        assert headers["Content-Encoding"] is None and body == b"ok"
-    finally:
-        nginx.stop()
-        app.shutdown()
+            headers, body = get("/page/")
+            assert headers["Content-Encoding"] == "gzip"
+            assert "Accept-Encoding" in headers.get_all("Vary")
+            assert gzip.decompress(body) == page and len(body) < len(page) / 10
+            headers, body = get("/short/")
+            assert headers["Content-Encoding"] is None and body == b"ok"
+        finally:
+            nginx.stop()
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (apt-get install -y nginx)")
