@@ -91,18 +91,24 @@ class SubmissionQuerySet(models.QuerySet):
     def not_overdue(self, today=None):
         return self.exclude(self.overdue_q(today))
 
-    def _open_for_patient(self, name, dob):
-        """The one "likely duplicate" rule: open, same date of birth, same patient name ignoring case."""
-        return (
-            self.model._default_manager.open()
-            .annotate(upper_name=Upper("patient_name"))
-            .filter(upper_name=Upper(name), patient_dob=dob)
-        )
+    def _open_for_patient(self, name, dob, among=None):
+        """The one "likely duplicate" rule: open, same date of birth, same patient name ignoring case.
+
+        ``among``: the queryset to filter (all submissions unless given).
+        """
+        among = self.model._default_manager.all() if among is None else among
+        return among.open().annotate(upper_name=Upper("patient_name")).filter(upper_name=Upper(name), patient_dob=dob)
 
     def likely_duplicates_of(self, submission):
-        """Other open submissions that look like the same patient as ``submission``."""
-        others = self._open_for_patient(Value(submission.patient_name), submission.patient_dob)
-        return self.filter(pk__in=others.values("pk")).exclude(pk=submission.pk)
+        """Other open submissions that look like the same patient as ``submission``.
+
+        The rule filters this queryset itself, so PostgreSQL reads the open duplicate index once. As
+        ``pk IN (the rule's rows)`` the table was joined to itself, and a table the planner had no statistics
+        for yet was planned as a scan of every row per row (17 s for one change page at 8,000 rows).
+        """
+        return self._open_for_patient(Value(submission.patient_name), submission.patient_dob, among=self).exclude(
+            pk=submission.pk
+        )
 
     def with_duplicate_flag(self):
         """``is_likely_duplicate``: another submission is a likely duplicate (``likely_duplicates_of``'s rule)."""
