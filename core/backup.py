@@ -160,6 +160,11 @@ def restore(directory, *, database_url, storage):
              str(directory / PG_DUMP)],
             env=_libpq_env(target), check=True, capture_output=True,
         )  # fmt: skip
+        # pg_restore loads rows, not the planner's statistics: without them PostgreSQL plans every table as if
+        # it were nearly empty (nested loops over whole tables) until autovacuum gets round to it, if it is on.
+        with _raw_connection(target) as cursor:
+            cursor.execute("ANALYZE")
+            cursor.connection.commit()
     else:
         path = Path(target["NAME"])
         if path.exists() and path.stat().st_size:

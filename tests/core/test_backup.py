@@ -58,6 +58,27 @@ def test_backup_then_restore_matches_every_count_and_hash(some_records, target, 
     assert report.tables == len(manifest["tables"]) > 10
 
 
+
+def test_a_restored_postgresql_database_has_its_planner_statistics(some_records, target, tmp_path):
+    """pg_restore loads rows, not statistics: until ANALYZE runs, PostgreSQL plans as if each table were empty.
+
+    With autovacuum off or not yet round, that meant nested loops over whole tables (an export of 1,000
+    selected submissions took 5 s at 8,000 rows); the restore analyzes what it loaded.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    import psycopg2
+
+    backup.create(tmp_path / "backup", storage=storages["private"])
+    url, storage = target
+    backup.restore(tmp_path / "backup", database_url=url, storage=storage)
+    with psycopg2.connect(url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'referrals_submission'")
+        assert cursor.fetchone()[0] == 3  # -1: never analyzed
+        cursor.execute("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'referrals_submission'")
+        assert cursor.fetchone()[0] > 10  # a row per analyzed column
+    db.close()
+
 def test_a_changed_or_missing_file_and_a_lost_row_are_reported(some_records, target, tmp_path):
     backup.create(tmp_path / "backup", storage=storages["private"])
     url, storage = target
