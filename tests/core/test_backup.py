@@ -58,7 +58,6 @@ def test_backup_then_restore_matches_every_count_and_hash(some_records, target, 
     assert report.tables == len(manifest["tables"]) > 10
 
 
-
 def test_a_restored_postgresql_database_has_its_planner_statistics(some_records, target, tmp_path):
     """pg_restore loads rows, not statistics: until ANALYZE runs, PostgreSQL plans as if each table were empty.
 
@@ -78,6 +77,7 @@ def test_a_restored_postgresql_database_has_its_planner_statistics(some_records,
         cursor.execute("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'referrals_submission'")
         assert cursor.fetchone()[0] > 10  # a row per analyzed column
     db.close()
+
 
 def test_a_changed_or_missing_file_and_a_lost_row_are_reported(some_records, target, tmp_path):
     backup.create(tmp_path / "backup", storage=storages["private"])
