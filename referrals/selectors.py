@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Window
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -23,9 +23,15 @@ def submission_for_form_token(token):
     return Submission.objects.filter(form_token=token).only("pk", "confirmation_token").first()
 
 
-def likely_duplicates(submission):
-    """Other open submissions for the same patient (``SubmissionQuerySet.likely_duplicates_of``: one rule)."""
-    return Submission.objects.likely_duplicates_of(submission).only("pk", "reference").order_by("received_at", "pk")
+def likely_duplicates(submission, limit=None):
+    """Other open submissions for the same patient (``SubmissionQuerySet.likely_duplicates_of``: one rule), oldest first.
+
+    With ``limit``: the oldest ``limit`` of them, each with ``total``, how many there are in all (one query).
+    """
+    found = Submission.objects.likely_duplicates_of(submission).only("pk", "reference").order_by("received_at", "pk")
+    if limit is None:
+        return found
+    return found.annotate(total=Window(Count("pk")))[:limit]
 
 
 def weekly_counts(today):

@@ -7,11 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from referrals import selectors
 from referrals.models import RecordItem, Submission
+
+DUPLICATES_LISTED = 10  # the change page links to this many likely duplicates, the oldest, and counts the rest
 
 
 def _mask_email(email):
@@ -127,15 +129,19 @@ class SubmissionColumnsMixin:
 
     @admin.display(description=_("likely duplicates"))
     def likely_duplicates(self, obj):
+        """Links to the oldest few, then how many more: a patient sent a thousand times is not a thousand links."""
+        shown = list(selectors.likely_duplicates(obj, limit=DUPLICATES_LISTED))
+        if not shown:
+            return "—"
         links = format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            (
-                (reverse("admin:referrals_submission_change", args=[other.pk]), other.reference)
-                for other in selectors.likely_duplicates(obj)
-            ),
+            ((reverse("admin:referrals_submission_change", args=[other.pk]), other.reference) for other in shown),
         )
-        return links or "—"
+        more = shown[0].total - len(shown)
+        if not more:
+            return links
+        return format_html("{} {}", links, ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more})
 
     @admin.display(description=_("first contact due"))
     def first_contact_due_display(self, obj):

@@ -132,6 +132,31 @@ def test_change_page_runs_the_same_queries_for_5_and_50_notes_and_history_rows(c
     assert 'name="notes-0-' not in html and 'name="notes-TOTAL_FORMS" value="0"' in html  # nothing to post
 
 
+def test_change_page_lists_the_oldest_likely_duplicates_and_counts_the_rest_in_the_same_queries(coordinator_client):
+    """A patient sent many times (a family's retries, a script) costs the change page no more than a few times.
+
+    Found in use: 7,900 submissions under one name and birth date made one change page take 0.76 s, a link each.
+    """
+    dob = date(2014, 6, 1)
+    first = make_submission(patient_name="Ana Lopez", patient_dob=dob, received_at=timezone.now() - timedelta(days=30))
+    older = [
+        make_submission(patient_name="Ana Lopez", patient_dob=dob, received_at=timezone.now() - timedelta(days=29 - i))
+        for i in range(2)
+    ]
+    few = count_queries(coordinator_client, change_url(first))
+    html = coordinator_client.get(change_url(first)).content.decode()
+    assert all(other.reference in html for other in older) and "more" not in html.split("Likely duplicates")[1][:400]
+    newer = [
+        make_submission(patient_name="ANA LOPEZ", patient_dob=dob, received_at=timezone.now() - timedelta(days=20 - i))
+        for i in range(12)
+    ]
+    assert count_queries(coordinator_client, change_url(first)) == few
+    html = coordinator_client.get(change_url(first)).content.decode()
+    listed = [other for other in [*older, *newer] if other.reference in html]
+    assert listed == [*older, *newer[:8]]  # the oldest 10
+    assert "and 4 more" in html
+
+
 # --- Counting: exact up to QUEUE_EXACT_COUNT_LIMIT, then the planner's estimate (PostgreSQL) ---------------------
 
 
