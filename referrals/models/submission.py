@@ -236,6 +236,20 @@ class Submission(PreScreen, SubmissionClocks, models.Model):
                 name="submission_open_queue_idx",
                 condition=Q(status__in=_OPEN_STATUSES),
             ),
+            # The dashboard's medians (selectors.dashboard_figures): who was first contacted, or decided, since a
+            # date, with when they arrived. Partial, so a new submission (neither yet) adds nothing to them.
+            models.Index(
+                fields=["first_contacted_at"],
+                include=["received_at"],
+                name="submission_contacted_idx",
+                condition=Q(first_contacted_at__isnull=False),
+            ),
+            models.Index(
+                fields=["decided_at"],
+                include=["received_at"],
+                name="submission_decided_idx",
+                condition=Q(decided_at__isnull=False),
+            ),
             # The likely-duplicate flag (SubmissionQuerySet._open_for_patient): UPPER(patient_name) = ... AND
             # patient_dob = ... among open submissions. The trigram index would answer the equality, slowly.
             models.Index(

@@ -96,3 +96,41 @@ def test_dashboard_query_count_is_bounded(travelled_client):
 def test_dashboard_needs_the_permission(django_user_model):
     user = django_user_model.objects.create_user("itstaff", password="x" * 20, is_staff=True)
     assert verified_client(user).get(DASHBOARD).status_code == 403
+
+
+def test_medians_of_an_even_count_and_of_many_submissions_on_the_same_days(travelled_client):
+    """The medians are of every submission, however many share their days (statistics.median's rule)."""
+    received = datetime(2026, 11, 16, 9, tzinfo=NY)  # a Monday
+    # Decided 4 business days after (Friday 20th) three times, and 7 after (Wednesday 25th) once: median 4.
+    for decided in [datetime(2026, 11, 20, 9, tzinfo=NY)] * 3 + [datetime(2026, 11, 25, 8, tzinfo=NY)]:
+        make_submission(received_at=received, decided_at=decided, status="declined", decline_reason="other")
+    # Contacted 1 business day after twice, 3 after twice: an even count, so the mean of the middle two.
+    for contacted in [datetime(2026, 11, 17, 9, tzinfo=NY)] * 2 + [datetime(2026, 11, 19, 23, tzinfo=NY)] * 2:
+        make_submission(received_at=received, first_contacted_at=contacted, status="in_review")
+    # Late on Friday in New York is Saturday in UTC: still a Friday here (1 business day to Monday).
+    make_submission(
+        received_at=datetime(2026, 11, 20, 22, tzinfo=NY),
+        first_contacted_at=datetime(2026, 11, 23, 9, tzinfo=NY),
+        status="in_review",
+    )
+    with time_machine.travel(NOW, tick=False):
+        context = travelled_client.get(DASHBOARD).context
+    assert context["median_decision"] == 4
+    assert context["median_first_contact"] == 1  # 1, 1, 1, 3, 3
+
+
+def test_the_medians_read_their_own_partial_indexes(travelled_client):
+    """At a million submissions the medians' range scans (first contact, decision) were sequential scans of the
+    whole table, and each submission's business days were counted in Python one by one: 2.9 s for the dashboard.
+    Each median now reads its partial index and one row per pair of days."""
+    if connection.vendor != "postgresql":
+        pytest.skip("index plans are PostgreSQL's")
+    from tests.referrals.test_queue_scale import plan_of
+
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+        travelled_client.get(DASHBOARD)
+    for column, index in [("first_contacted_at", "submission_contacted_idx"), ("decided_at", "submission_decided_idx")]:
+        sql = next(q["sql"] for q in queries if f'"referrals_submission"."{column}" >=' in q["sql"])
+        assert "GROUP BY" in sql, sql
+        plan = plan_of(sql)
+        assert index in plan, plan

@@ -1,9 +1,13 @@
 """Reads that are more than a queryset method (referrals.selectors)."""
 
+import statistics
+from collections import Counter
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from referrals import selectors
 
@@ -52,3 +56,11 @@ def test_dashboard_figures_count_open_work_by_status_in_the_workflows_order_and_
     assert figures["open_total"] == 3
     assert len(figures["weekly"]) == 12
     assert figures["weekly"][-1][1] == 4
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=60))
+def test_the_median_of_counted_values_is_statistics_median(values):
+    """The dashboard counts business days per pair of days; its median must be the one of every value."""
+    expected = statistics.median(values) if values else None
+    found = selectors._median(Counter(values))
+    assert found == expected and type(found) is type(expected)
